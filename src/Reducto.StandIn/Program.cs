@@ -1,0 +1,2 @@
+namespace Reducto.StandIn;
+public static class StandInProgram { public static void Main() { } }

@@ -1,0 +1,1 @@
+namespace G; public class T { [Fact] public void A() { Assert.True(true); } }
