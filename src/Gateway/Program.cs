@@ -1,1 +1,23 @@
-Console.WriteLine("hi");
+using Gateway.Caching;
+using Gateway.Hosting;
+using Gateway.Jobs;
+using Gateway.OpenApi;
+using Gateway.Upstream;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddProblemDetails();
+builder.Services.AddUpstream();
+builder.Services.AddJobCache(builder.Configuration);
+builder.Services.AddJobs();
+builder.Services.AddGatewayOpenApi();
+builder.Services.AddHostedService<StartupReport>();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapGatewayOpenApi();
+app.MapJobs();
+
+app.Run();

@@ -1,0 +1,24 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Caching;
+
+/// <summary>
+/// Cache keys carry a fingerprint of the upstream (its address and a hash of the server key), so two deployments
+/// sharing one Redis never serve each other's jobs, and rotating the key starts a fresh keyspace.
+/// </summary>
+internal sealed class CacheKeys(IOptions<UpstreamOptions> upstream)
+{
+    private readonly string _prefix = "job:v1:" + Fingerprint(upstream.Value) + ":";
+
+    public string ForJob(string jobId) => _prefix + jobId;
+
+    private static string Fingerprint(UpstreamOptions options)
+    {
+        var keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey ?? string.Empty));
+        var material = options.BaseUrl.AbsoluteUri.TrimEnd('/') + "\n" + Convert.ToHexString(keyHash);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)).AsSpan(0, 8));
+    }
+}

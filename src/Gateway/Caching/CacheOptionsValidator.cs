@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Caching;
+
+[OptionsValidator]
+internal sealed partial class CacheOptionsValidator : IValidateOptions<CacheOptions>;

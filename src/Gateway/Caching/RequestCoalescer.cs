@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Caching;
+
+/// <summary>
+/// Single flight per key: while one call for a key is running, later callers wait for its result instead of starting
+/// their own. The work runs detached from every caller's cancellation, so one caller leaving never fails the others,
+/// and the result is still stored for the next reader. The entry is removed when the work ends, so a result is never
+/// reused after the fact: reuse is the cache's job, not this class's.
+/// </summary>
+internal sealed class RequestCoalescer<T>
+{
+    private readonly ConcurrentDictionary<string, Task<T>> _flights = new(StringComparer.Ordinal);
+
+    public int InFlight => _flights.Count;
+
+    public async Task<(T Value, bool Collapsed)> RunAsync(string key, Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        var mine = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var flight = _flights.GetOrAdd(key, mine.Task);
+        var collapsed = flight != mine.Task;
+        if (!collapsed)
+        {
+            _ = RunFlightAsync(key, mine, work);
+        }
+
+        return (await flight.WaitAsync(cancellationToken), collapsed);
+    }
+
+    private async Task RunFlightAsync(string key, TaskCompletionSource<T> completion, Func<Task<T>> work)
+    {
+        try
+        {
+            completion.SetResult(await work());
+        }
+        catch (Exception exception)
+        {
+            completion.SetException(exception);
+        }
+        finally
+        {
+            _flights.TryRemove(new KeyValuePair<string, Task<T>>(key, completion.Task));
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// Errors the gateway makes itself, as RFC 9457 problem details. Each sets <c>x-should-retry</c>, which the official
+/// SDKs obey, so callers retry what can succeed later and stop at once on what cannot.
+/// </summary>
+internal static class GatewayProblems
+{
+    public const string ShouldRetryHeader = "x-should-retry";
+    // Not dereferenceable on purpose: a URN names the problem without promising a documentation host.
+    private const string TypeBase = "urn:gateway:problem:";
+
+    public static ProblemHttpResult InvalidJobId(HttpContext context) =>
+        Create(context, StatusCodes.Status400BadRequest, "invalid-job-id", "Invalid job id", JobId.Rule, retry: false,
+            new Dictionary<string, object?> { ["pattern"] = JobId.Pattern });
+
+    public static ProblemHttpResult UpstreamUnreachable(HttpContext context) =>
+        Create(context, StatusCodes.Status502BadGateway, "upstream-unreachable", "Upstream unreachable",
+            "The gateway could not reach Reducto. Retrying later may succeed.", retry: true);
+
+    public static ProblemHttpResult UpstreamTimeout(HttpContext context) =>
+        Create(context, StatusCodes.Status504GatewayTimeout, "upstream-timeout", "Upstream timeout",
+            "Reducto did not answer within the gateway's upstream timeout. Retrying later may succeed.", retry: true);
+
+    public static ProblemHttpResult UpstreamAuthRejected(HttpContext context) =>
+        Create(context, StatusCodes.Status502BadGateway, "upstream-auth-rejected", "Upstream rejected the gateway's credentials",
+            "Reducto refused the gateway's server key. This is a gateway misconfiguration that the caller cannot fix; the operators have been alerted in the gateway's log.",
+            retry: false);
+
+    public static ProblemHttpResult UpstreamTooLarge(HttpContext context) =>
+        Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
+            "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);
+
+    private static ProblemHttpResult Create(
+        HttpContext context, int status, string code, string title, string detail, bool retry, IDictionary<string, object?>? extensions = null)
+    {
+        context.Response.Headers[ShouldRetryHeader] = retry ? "true" : "false";
+        return TypedResults.Problem(detail, statusCode: status, title: title, type: TypeBase + code, extensions: extensions);
+    }
+}

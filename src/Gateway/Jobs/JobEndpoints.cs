@@ -1,0 +1,67 @@
+using Gateway.Upstream;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+internal static class JobEndpoints
+{
+    public static IServiceCollection AddJobs(this IServiceCollection services)
+    {
+        services.AddSingleton<JobReader>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/job/{job_id}", GetJobAsync)
+            .WithName("GetJob")
+            .WithTags("Jobs")
+            .WithSummary("Get a job's status and result")
+            .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.");
+        return routes;
+    }
+
+    private static async Task<IResult> GetJobAsync(
+        [FromRoute(Name = "job_id")] string jobId,
+        HttpContext context,
+        JobReader reader,
+        IOptions<UpstreamOptions> upstream,
+        ILogger<JobReader> logger,
+        CancellationToken cancellationToken)
+    {
+        if (!JobId.IsValid(jobId))
+        {
+            context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.InvalidRequest;
+            return GatewayProblems.InvalidJobId(context);
+        }
+
+        var read = await reader.ReadAsync(jobId, cancellationToken);
+        if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
+            return read.Failure switch
+            {
+                UpstreamFailure.Unreachable => GatewayProblems.UpstreamUnreachable(context),
+                UpstreamFailure.TimedOut => GatewayProblems.UpstreamTimeout(context),
+                UpstreamFailure.TooLarge => GatewayProblems.UpstreamTooLarge(context),
+                _ => AuthRejected(context, logger, read.StatusCode),
+            };
+        }
+
+        TimeSpan? retryAfter = null;
+        if (read.StatusCode == StatusCodes.Status429TooManyRequests)
+        {
+            retryAfter = RetryAfterHint.Bounded(read.RetryAfterHint, upstream.Value.ThrottledRetryAfter);
+            logger.Throttled(jobId, retryAfter.Value);
+        }
+
+        return new JobResponseResult(read, retryAfter);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult AuthRejected(HttpContext context, ILogger logger, int statusCode)
+    {
+        logger.AuthRejected(statusCode);
+        return GatewayProblems.UpstreamAuthRejected(context);
+    }
+}

@@ -1,0 +1,86 @@
+using Gateway.Caching;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// Serves a job read: a fresh cached copy if there is one, otherwise one upstream call per job id at a time
+/// (concurrent readers share it), storing the answer only when it is a 200 whose JSON status is terminal.
+/// </summary>
+internal sealed class JobReader(
+    ResponseCache cache,
+    CacheKeys keys,
+    UpstreamClient upstream,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    ILogger<JobReader> logger)
+{
+    private readonly RequestCoalescer<JobRead> _flights = new();
+
+    public async Task<JobRead> ReadAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var key = keys.ForJob(jobId);
+        var lookup = await cache.GetAsync(key, cancellationToken);
+        if (lookup.Entry is { } hit)
+        {
+            return FromCache(hit);
+        }
+
+        var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key), cancellationToken);
+        return collapsed ? read with { Collapsed = true, Outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : CacheOutcome.Miss } : read;
+    }
+
+    private async Task<JobRead> FetchAsync(string jobId, string key)
+    {
+        // A flight that ended between this caller's miss and its own start may have stored the job already.
+        var recheck = await cache.GetAsync(key, CancellationToken.None);
+        if (recheck.Entry is { } stored)
+        {
+            return FromCache(stored);
+        }
+
+        var response = await upstream.GetJobAsync(jobId, CancellationToken.None);
+        if (response.Failure != UpstreamFailure.None)
+        {
+            return new JobRead(response.Failure, 0, null, default, null, CacheOutcome.Miss, recheck.Available);
+        }
+
+        var body = response.BodyOrEmpty;
+        var read = new JobRead(UpstreamFailure.None, response.StatusCode, response.ContentType, body, null, CacheOutcome.Miss, recheck.Available,
+            RetryAfterHint: response.RetryAfterHint);
+        if (response.StatusCode != StatusCodes.Status200OK || !JobStatus.IsTerminal(JobStatus.Read(body)))
+        {
+            return read;
+        }
+
+        var facts = JobBodyFacts.Read(body);
+        if (facts is null)
+        {
+            logger.NotStored(jobId, "body is not one complete JSON document");
+            return read;
+        }
+
+        var etag = CachedResponse.ComputeETag(body);
+        read = read with { ETag = etag };
+        var now = time.GetUtcNow();
+        var lifetime = CacheLifetime.Compute(facts, now, options.Value);
+        if (lifetime <= TimeSpan.Zero)
+        {
+            logger.NotStored(jobId, "its data or a presigned URL in it expires too soon");
+            return read;
+        }
+
+        var entry = new CachedResponse(response.ContentType ?? "application/json", etag, body, now + lifetime);
+        if (!await cache.SetAsync(key, entry, CancellationToken.None))
+        {
+            return read with { CacheAvailable = false };
+        }
+
+        logger.Stored(jobId, lifetime);
+        return read with { Outcome = CacheOutcome.MissStored };
+    }
+
+    private static JobRead FromCache(CachedResponse entry) =>
+        new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true);
+}

@@ -1,0 +1,59 @@
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// Writes a job response as Reducto sent it: same status, same content type, same bytes. Terminal responses carry
+/// their strong ETag and honour <c>If-None-Match</c>; everything else is marked <c>no-store</c> so no cache between
+/// the gateway and the caller keeps a job that is still changing.
+/// </summary>
+internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
+        if (retryAfter is { } delay)
+        {
+            response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] = ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (read.ETag is { } etag)
+        {
+            response.Headers.ETag = etag;
+            if (NoneMatch(httpContext.Request, etag))
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
+        }
+        else
+        {
+            response.Headers.CacheControl = "no-store";
+        }
+
+        response.StatusCode = read.StatusCode;
+        if (read.ContentType is { } contentType)
+        {
+            response.ContentType = contentType;
+        }
+
+        response.ContentLength = read.Body.Length;
+        if (!HttpMethods.IsHead(httpContext.Request.Method))
+        {
+            await response.Body.WriteAsync(read.Body, httpContext.RequestAborted);
+        }
+    }
+
+    private static bool NoneMatch(HttpRequest request, string etag)
+    {
+        var header = request.Headers.IfNoneMatch;
+        if (header.Count == 0 || !EntityTagHeaderValue.TryParseList(header, out var tags))
+        {
+            return false;
+        }
+
+        var current = EntityTagHeaderValue.Parse(etag);
+        return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
+    }
+}
