@@ -8,7 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddUpstream();
-builder.Services.AddJobCache(builder.Configuration);
+builder.Services.AddJobCache();
 builder.Services.AddJobs();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddHostedService<StartupReport>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -12,33 +13,32 @@ internal static class CachingExtensions
     /// <summary>
     /// Redis when <c>ConnectionStrings:Redis</c> is set, otherwise a bounded in-process cache: the gateway must run
     /// with nothing but the .NET SDK, and a team without Redis still saves every repeated read of a finished job.
+    /// The choice is made when the store is first resolved, from the final configuration.
     /// </summary>
-    public static IServiceCollection AddJobCache(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddJobCache(this IServiceCollection services)
     {
         services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>().BindConfiguration(CacheOptions.SectionName);
-
-        var redis = configuration.GetConnectionString(RedisConnectionName);
-        if (string.IsNullOrWhiteSpace(redis))
+        services.AddSingleton<IDistributedCache>(static provider =>
         {
-            services.AddDistributedMemoryCache();
-            services.AddOptions<MemoryDistributedCacheOptions>()
-                .Configure<IOptions<CacheOptions>>(static (memory, cache) => memory.SizeLimit = cache.Value.InProcessSizeLimitBytes);
-            services.AddSingleton(new CacheDescription("in-process (no ConnectionStrings:Redis configured)"));
-        }
-        else
+            var cache = provider.GetRequiredService<IOptions<CacheOptions>>().Value;
+            var redis = provider.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName);
+            return string.IsNullOrWhiteSpace(redis)
+                ? new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { SizeLimit = cache.InProcessSizeLimitBytes }))
+                : new RedisCache(Options.Create(RedisOptions(redis, cache)));
+        });
+        services.AddSingleton(static provider =>
         {
-            services.AddStackExchangeRedisCache(static _ => { });
-            services.AddOptions<RedisCacheOptions>()
-                .Configure<IOptions<CacheOptions>>((target, cache) => ConfigureRedis(target, redis, cache.Value));
-            services.AddSingleton(new CacheDescription("Redis at " + RedactedEndpoints(redis)));
-        }
-
+            var redis = provider.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName);
+            return new CacheDescription(string.IsNullOrWhiteSpace(redis)
+                ? "in-process (no ConnectionStrings:Redis configured)"
+                : "Redis at " + string.Join(",", ConfigurationOptions.Parse(redis).EndPoints.Select(static e => e.ToString())));
+        });
         services.AddSingleton<CacheKeys>();
         services.AddSingleton<ResponseCache>();
         return services;
     }
 
-    private static void ConfigureRedis(RedisCacheOptions target, string connectionString, CacheOptions cache)
+    private static RedisCacheOptions RedisOptions(string connectionString, CacheOptions cache)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
         var timeout = (int)cache.RedisTimeout.TotalMilliseconds;
@@ -50,12 +50,8 @@ internal static class CachingExtensions
         // the gateway answers from the upstream meanwhile and reconnects in the background.
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        target.ConfigurationOptions = configuration;
-        target.InstanceName = cache.InstanceName;
+        return new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = cache.InstanceName };
     }
-
-    private static string RedactedEndpoints(string connectionString) =>
-        string.Join(",", ConfigurationOptions.Parse(connectionString).EndPoints.Select(static e => e.ToString()));
 }
 
 /// <summary>Which cache this process runs on, for the start-up report.</summary>

@@ -12,7 +12,12 @@ internal sealed class RequestCoalescer<T>
 {
     private readonly ConcurrentDictionary<string, Task<T>> _flights = new(StringComparer.Ordinal);
 
+    private int _waiting;
+
     public int InFlight => _flights.Count;
+
+    /// <summary>Callers currently waiting on a flight, the first caller of each included.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     public async Task<(T Value, bool Collapsed)> RunAsync(string key, Func<Task<T>> work, CancellationToken cancellationToken)
     {
@@ -24,7 +29,15 @@ internal sealed class RequestCoalescer<T>
             _ = RunFlightAsync(key, mine, work);
         }
 
-        return (await flight.WaitAsync(cancellationToken), collapsed);
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return (await flight.WaitAsync(cancellationToken), collapsed);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     private async Task RunFlightAsync(string key, TaskCompletionSource<T> completion, Func<Task<T>> work)

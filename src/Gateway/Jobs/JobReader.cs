@@ -18,6 +18,9 @@ internal sealed class JobReader(
 {
     private readonly RequestCoalescer<JobRead> _flights = new();
 
+    /// <summary>Readers waiting for an upstream answer right now.</summary>
+    public int Waiting => _flights.Waiting;
+
     public async Task<JobRead> ReadAsync(string jobId, CancellationToken cancellationToken)
     {
         var key = keys.ForJob(jobId);

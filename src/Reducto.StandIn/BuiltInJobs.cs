@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Reducto.StandIn;
+
+/// <summary>
+/// Job ids that mean something without any scripting, so people, tests and benchmarks can use the stand-in as is.
+/// Bodies are generated once per id and then served as identical bytes.
+/// </summary>
+internal sealed partial class BuiltInJobs(StandInOptions options)
+{
+    private readonly ConcurrentDictionary<string, byte[]> _bodies = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _created = new();
+
+    public IEnumerable<KeyValuePair<string, DateTimeOffset>> Created => _created;
+
+    public string Create()
+    {
+        var id = Guid.NewGuid().ToString();
+        _created[id] = DateTimeOffset.UtcNow;
+        return id;
+    }
+
+    public ScriptedResponse Resolve(string id)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_created.TryGetValue(id, out var createdAt))
+        {
+            return Progressing(id, createdAt + options.PendingFor, createdAt, now);
+        }
+
+        if (id.StartsWith("done-url-", StringComparison.Ordinal))
+        {
+            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Completed(key, 0, now, urlResult: true)));
+        }
+
+        if (DoneSize().Match(id) is { Success: true } done)
+        {
+            var size = done.Groups["size"].Success ? ParseSize(done.Groups["size"].Value) : 2048;
+            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Completed(key, size, now)));
+        }
+
+        if (id.StartsWith("failed-", StringComparison.Ordinal))
+        {
+            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Failed(key, now)));
+        }
+
+        if (id.StartsWith("pending-", StringComparison.Ordinal) || id.StartsWith("idle-", StringComparison.Ordinal))
+        {
+            return Json(200, JobBodies.Running(id.StartsWith('p') ? "Pending" : "Idle", 40));
+        }
+
+        if (After().Match(id) is { Success: true } after)
+        {
+            var firstSeen = _firstSeen.GetOrAdd(id, now);
+            return Progressing(id, firstSeen.AddSeconds(int.Parse(after.Groups["s"].Value, CultureInfo.InvariantCulture)), firstSeen, now);
+        }
+
+        if (StatusCode().Match(id) is { Success: true } status)
+        {
+            var code = int.Parse(status.Groups["code"].Value, CultureInfo.InvariantCulture);
+            return Json(code, ErrorBodies.For(code, id));
+        }
+
+        if (id.StartsWith("notjson-", StringComparison.Ordinal))
+        {
+            return new ScriptedResponse(200, "upstream says hi"u8.ToArray(), "text/plain");
+        }
+
+        return Json(404, ErrorBodies.For(404, id));
+    }
+
+    private ScriptedResponse Progressing(string id, DateTimeOffset completesAt, DateTimeOffset startedAt, DateTimeOffset now)
+    {
+        if (now >= completesAt)
+        {
+            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Completed(key, 2048, now)));
+        }
+
+        var total = (completesAt - startedAt).TotalMilliseconds;
+        var progress = total <= 0 ? 99 : (int)Math.Clamp((now - startedAt).TotalMilliseconds * 100 / total, 0, 99);
+        return Json(200, JobBodies.Running("Pending", progress));
+    }
+
+    private static ScriptedResponse Json(int status, byte[] body) => new(status, body);
+
+    private static int ParseSize(string size)
+    {
+        var number = int.Parse(size[..^1], CultureInfo.InvariantCulture);
+        return char.ToLowerInvariant(size[^1]) == 'm' ? number << 20 : number << 10;
+    }
+
+    [GeneratedRegex("^done-(?:(?<size>[0-9]{1,4}[kKmM])(?:-.*)?|.*)$")]
+    private static partial Regex DoneSize();
+
+    [GeneratedRegex("^after-(?<s>[0-9]{1,5})s-")]
+    private static partial Regex After();
+
+    [GeneratedRegex("^status-(?<code>[1-5][0-9]{2})-")]
+    private static partial Regex StatusCode();
+}
+
+internal static class ErrorBodies
+{
+    public static byte[] For(int status, string id) => Encoding.UTF8.GetBytes(status switch
+    {
+        404 => "{\"detail\":\"Job not found\"}",
+        409 => $"{{\"error\":{{\"code\":409,\"name\":\"JOB_DELETION_IN_PROGRESS\",\"message\":\"Job is being deleted\",\"job_id\":\"{id}\"}}}}",
+        410 => $"{{\"error\":{{\"code\":410,\"name\":\"JOB_DELETED\",\"message\":\"Job has been deleted\",\"job_id\":\"{id}\"}}}}",
+        422 => "{\"detail\":[{\"loc\":[\"path\",\"job_id\"],\"msg\":\"Input should be a valid string\",\"type\":\"string_type\"}]}",
+        429 => "{\"message\":\"[CODE 2000] rate limit exceeded on /job, please use webhooks instead of polling\"}",
+        >= 500 => $"{{\"error\":{{\"code\":{status},\"name\":\"INTERNAL_ERROR\",\"message\":\"Upstream failure\"}}}}",
+        _ => $"{{\"error\":{{\"code\":{status},\"name\":\"ERROR\",\"message\":\"Error {status}\"}}}}",
+    });
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text;
+
+namespace Reducto.StandIn;
+
+/// <summary>
+/// Realistic job bodies in the shapes Reducto documents (EnhancedAsyncJobResponse with a parse result), padded with
+/// chunks of plain text to a requested size.
+/// </summary>
+internal static class JobBodies
+{
+    private const string Words =
+        "Invoice total amount due within thirty days of receipt. The parties agree that all disputes shall be settled " +
+        "by arbitration. Quarterly revenue grew across every region while operating costs remained flat. Table two " +
+        "lists the measured values for each sample, with confidence intervals computed at the ninety five percent level. ";
+
+    public static byte[] Completed(string jobId, int targetBytes, DateTimeOffset at, bool urlResult = false)
+    {
+        var created = Iso(at);
+        var inner = urlResult
+            ? $"{{\"type\":\"url\",\"url\":\"{PresignedUrl("results/" + jobId + ".json", at)}\",\"result_id\":\"{jobId}-result\"}}"
+            : null;
+        var head = new StringBuilder()
+            .Append("{\"status\":\"Completed\",\"progress\":1.0,\"reason\":null,\"error\":null,\"type\":\"Parse\",")
+            .Append("\"num_pages\":3,\"total_pages\":3,\"duration\":1.84,\"created_at\":\"").Append(created).Append("\",")
+            .Append("\"raw_config\":\"{\\\"options\\\":{\\\"ocr_mode\\\":\\\"standard\\\"}}\",\"source\":null,\"bucket\":null,")
+            .Append("\"result\":{\"response_type\":\"parse\",\"job_id\":\"").Append(jobId).Append("\",\"duration\":1.84,")
+            .Append("\"pdf_url\":\"").Append(PresignedUrl("documents/" + jobId + ".pdf", at)).Append("\",")
+            .Append("\"studio_link\":\"https://studio.reducto.ai/job/").Append(jobId).Append("\",")
+            .Append("\"usage\":{\"num_pages\":3,\"credits\":3.0,\"credit_breakdown\":{\"page\":3.0}},")
+            .Append("\"result\":");
+        if (inner is not null)
+        {
+            return Encoding.UTF8.GetBytes(head.Append(inner).Append(",\"document_properties\":null}}").ToString());
+        }
+
+        head.Append("{\"type\":\"full\",\"chunks\":[");
+        const string tail = "],\"ocr\":null,\"custom\":null},\"document_properties\":null}}";
+        var chunk = 0;
+        while (true)
+        {
+            var overhead = ChunkJson(chunk, string.Empty).Length + (chunk == 0 ? 0 : 1);
+            var room = targetBytes - head.Length - tail.Length - overhead;
+            if (room <= 0 && chunk > 0)
+            {
+                break;
+            }
+
+            var length = Math.Clamp(room, 16, 4096);
+            if (chunk > 0)
+            {
+                head.Append(',');
+            }
+
+            head.Append(ChunkJson(chunk, Text(chunk, length / 2)));
+            chunk++;
+        }
+
+        return Encoding.UTF8.GetBytes(head.Append(tail).ToString());
+    }
+
+    public static byte[] Failed(string jobId, DateTimeOffset at) => Encoding.UTF8.GetBytes(
+        "{\"status\":\"Failed\",\"progress\":null,\"reason\":\"The document could not be opened: the file is corrupt.\"," +
+        "\"error\":{\"code\":400,\"name\":\"DOCUMENT_CORRUPT\",\"message\":\"The document could not be opened.\",\"job_id\":\"" + jobId + "\"}," +
+        "\"result\":null,\"type\":\"Parse\",\"created_at\":\"" + Iso(at) + "\"}");
+
+    public static byte[] Running(string status, int progress) => Encoding.UTF8.GetBytes(
+        $"{{\"status\":\"{status}\",\"progress\":{progress},\"reason\":null,\"error\":null,\"result\":null,\"type\":\"Parse\"}}");
+
+    public static string PresignedUrl(string key, DateTimeOffset signedAt) =>
+        "https://reducto-results.s3.us-west-2.amazonaws.com/" + key +
+        "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIASTANDIN%2F" + signedAt.ToString("yyyyMMdd", CultureInfo.InvariantCulture) +
+        "%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Date=" + signedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) +
+        "&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=" + new string('a', 64);
+
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    // A chunk carries its text twice (content and embed), as Reducto's do.
+    private static string ChunkJson(int index, string text) =>
+        "{\"content\":\"" + text + "\",\"embed\":\"" + text + "\",\"enriched\":null,\"enrichment_success\":false,\"blocks\":[" +
+        "{\"type\":\"Text\",\"bbox\":{\"left\":0.1,\"top\":" + (index % 9 / 10.0).ToString("0.0", CultureInfo.InvariantCulture) +
+        ",\"width\":0.8,\"height\":0.09,\"page\":" + (index / 9 + 1).ToString(CultureInfo.InvariantCulture) +
+        ",\"original_page\":1},\"content\":\"\",\"image_url\":null,\"chart_data\":null,\"confidence\":\"high\"," +
+        "\"granular_confidence\":{\"extract_confidence\":null,\"parse_confidence\":0.95},\"extra\":null}]}";
+
+    private static string Text(int seed, int length)
+    {
+        var builder = new StringBuilder(length);
+        var offset = seed * 37 % Words.Length;
+        while (builder.Length < length)
+        {
+            var take = Math.Min(Words.Length - offset, length - builder.Length);
+            builder.Append(Words, offset, take);
+            offset = 0;
+        }
+
+        return builder.ToString();
+    }
+}

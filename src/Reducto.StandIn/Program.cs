@@ -1,2 +1,0 @@
-namespace Reducto.StandIn;
-public static class StandInProgram { public static void Main() { } }

@@ -1,0 +1,16 @@
+namespace Reducto.StandIn;
+
+/// <summary>How the stand-in behaves; bound from the "StandIn" section when run as a program.</summary>
+public sealed class StandInOptions
+{
+    public const string SectionName = "StandIn";
+
+    /// <summary>The bearer token it accepts. Null or empty accepts any token (but a missing header is still refused).</summary>
+    public string? ApiKey { get; set; } = "stand-in-key";
+
+    /// <summary>Added before every <c>/job</c> answer, to model a remote vendor.</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long a job created through <c>POST /parse_async</c> stays Pending.</summary>
+    public TimeSpan PendingFor { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Reducto.StandIn;
+
+/// <summary>A running stand-in on a real socket, with what it received and what it is scripted to do.</summary>
+public sealed class StandInServer : IAsyncDisposable
+{
+    private WebApplication _app = null!;
+
+    private StandInServer(StandInOptions options)
+    {
+        Options = options;
+        Jobs = new BuiltInJobs(options);
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public StandInOptions Options { get; }
+
+    public RequestJournal Requests { get; } = new();
+
+    public JobScript Script { get; } = new();
+
+    internal BuiltInJobs Jobs { get; }
+
+    public static async Task<StandInServer> StartAsync(
+        StandInOptions? options = null, string url = "http://127.0.0.1:0", CancellationToken cancellationToken = default)
+    {
+        var server = new StandInServer(options ?? new StandInOptions());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        server._app = builder.Build();
+        server._app.MapStandIn(server);
+        await server._app.StartAsync(cancellationToken);
+        server.BaseAddress = new Uri(server.Addresses.First().TrimEnd('/') + "/");
+        return server;
+    }
+
+    internal static async Task RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var options = builder.Configuration.GetSection(StandInOptions.SectionName).Get<StandInOptions>() ?? new StandInOptions();
+        var server = new StandInServer(options);
+        server._app = builder.Build();
+        server._app.MapStandIn(server);
+        await server._app.StartAsync();
+        Console.WriteLine(StandInEndpoints.Describe(options, server.Addresses));
+        await server._app.WaitForShutdownAsync();
+    }
+
+    private ICollection<string> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using Gateway.Caching;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Caching;
+
+/// <summary>Stops and restarts a private redis-server mid-test; the shared one is never touched.</summary>
+public sealed class RedisOutageTests : GatewayTest
+{
+    private readonly RedisServer _redis = new();
+
+    protected override string? RedisConnectionString => _redis.ConnectionString;
+
+    public override async ValueTask InitializeAsync()
+    {
+        await _redis.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RedisStoppedMidTest_EveryRequestIsStillAnswered_AndCachingResumesWhenItReturns()
+    {
+        var before = NewId("done-");
+        using (var stored = await GetJobAsync(before))
+        {
+            Assert.Equal("Gateway; fwd=uri-miss; stored", stored.Header("Cache-Status"));
+        }
+
+        await _redis.StopAsync();
+
+        var during = NewId("done-");
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await GetJobAsync(i % 2 == 0 ? during : before);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("detail=cache-unavailable", response.Header("Cache-Status"), StringComparison.Ordinal);
+        }
+
+        Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheUnavailableId);
+
+        await _redis.StartAsync();
+        var after = NewId("done-");
+        await Eventually.Until(async () =>
+        {
+            using var response = await GetJobAsync(after);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Header("Cache-Status") == "Gateway; fwd=uri-miss; stored";
+        }, TimeSpan.FromSeconds(20), "the gateway stores again once Redis is back");
+
+        using var hit = await GetJobAsync(after);
+        Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));
+        Assert.Contains(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheRecoveredId);
+    }
+
+    [Fact]
+    public async Task RedisStalled_RequestsAreAnsweredFromUpstreamWithinTheRedisTimeout()
+    {
+        var id = NewId("done-");
+        using (var warm = await GetJobAsync(id))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        var sleeping = _redis.SendAsync("DEBUG", "SLEEP", "3");
+        await Task.Delay(100, Cancel);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await GetJobAsync(id);
+        watch.Stop();
+        await sleeping;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("detail=cache-unavailable", response.Header("Cache-Status"), StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"a stalled Redis held the request for {watch.Elapsed}");
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway under test, configured only through settings (as an operator would), pointed at a real upstream
+/// stand-in and, optionally, a real Redis. Every log line is collected so tests can assert on event ids and prove
+/// that no secret is ever written.
+/// </summary>
+public sealed class GatewayFactory(
+    Uri upstream,
+    string? redis = null,
+    IReadOnlyDictionary<string, string?>? settings = null,
+    TimeProvider? time = null,
+    string environment = "Testing") : WebApplicationFactory<Program>
+{
+    public const string ServerKey = "stand-in-key";
+
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(environment);
+        builder.ConfigureAppConfiguration(configuration =>
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["Upstream:BaseUrl"] = upstream.ToString(),
+                ["Upstream:ApiKey"] = ServerKey,
+                ["ConnectionStrings:Redis"] = redis ?? string.Empty,
+                ["Cache:InstanceName"] = "test-" + Guid.NewGuid().ToString("N")[..12] + ":",
+                ["Cache:RedisRetryInterval"] = "00:00:00.200",
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                values[key] = value;
+            }
+
+            configuration.AddInMemoryCollection(values);
+        });
+        builder.ConfigureServices(services =>
+        {
+            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddFakeLogging());
+            if (time is not null)
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton(time);
+            }
+        });
+    }
+}

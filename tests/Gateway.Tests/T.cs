@@ -1,1 +1,0 @@
-namespace G; public class T { [Fact] public void A() { Assert.True(true); } }
