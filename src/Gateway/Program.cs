@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.OpenApi;
@@ -11,6 +12,8 @@ builder.Services.AddUpstream();
 builder.Services.AddJobCache();
 builder.Services.AddJobs();
 builder.Services.AddGatewayOpenApi();
+builder.Services.AddGatewayHealth();
+builder.Services.AddGracefulShutdown();
 builder.Services.AddHostedService<StartupReport>();
 
 var app = builder.Build();
@@ -18,6 +21,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapGatewayOpenApi();
+app.MapGatewayHealth();
 app.MapJobs();
 
 app.Run();

@@ -41,6 +41,7 @@ public sealed class StandInServer : IAsyncDisposable
     internal static async Task RunAsync(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var options = builder.Configuration.GetSection(StandInOptions.SectionName).Get<StandInOptions>() ?? new StandInOptions();
         var server = new StandInServer(options);
         server._app = builder.Build();

@@ -7,18 +7,26 @@ namespace Gateway.Caching;
 internal readonly record struct CacheLookup(CachedResponse? Entry, bool Available);
 
 /// <summary>
-/// Terminal responses in the distributed cache, failing open: a cache error is logged once per outage and turns into
-/// a miss, never into a failed request. After a failure the cache is skipped for <see cref="CacheOptions.RedisRetryInterval"/>
-/// so an outage costs callers nothing, then the next request tries it again and caching resumes by itself.
+/// Terminal responses in the distributed cache, failing open. The first failure opens a breaker: from then on
+/// requests skip the cache at once (no per-request connect or command timeouts) and are served from the upstream,
+/// while one background probe asks the cache every <see cref="CacheOptions.RedisRetryInterval"/> and closes the
+/// breaker when it answers. The outage and the recovery are each logged once.
 /// </summary>
-internal sealed class ResponseCache(IDistributedCache store, IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger)
+internal sealed class ResponseCache(
+    IDistributedCache store,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ResponseCache> logger)
 {
-    private long _skipUntilTicks;
+    private const string ProbeKey = "probe";
     private int _unavailable;
+
+    public bool IsAvailable => Volatile.Read(ref _unavailable) == 0;
 
     public async Task<CacheLookup> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (IsSkipping())
+        if (!IsAvailable)
         {
             return new CacheLookup(null, false);
         }
@@ -26,13 +34,12 @@ internal sealed class ResponseCache(IDistributedCache store, IOptions<CacheOptio
         try
         {
             var stored = await store.GetAsync(key, cancellationToken);
-            MarkAvailable();
             var entry = stored is null ? null : CachedResponse.Deserialize(stored);
             return new CacheLookup(entry is not null && entry.IsFreshAt(time.GetUtcNow()) ? entry : null, true);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            MarkUnavailable(exception);
+            Open(exception);
             return new CacheLookup(null, false);
         }
     }
@@ -40,7 +47,7 @@ internal sealed class ResponseCache(IDistributedCache store, IOptions<CacheOptio
     /// <returns>Whether the entry was stored.</returns>
     public async Task<bool> SetAsync(string key, CachedResponse entry, CancellationToken cancellationToken)
     {
-        if (IsSkipping())
+        if (!IsAvailable)
         {
             return false;
         }
@@ -48,33 +55,44 @@ internal sealed class ResponseCache(IDistributedCache store, IOptions<CacheOptio
         try
         {
             await store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
-            MarkAvailable();
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            MarkUnavailable(exception);
+            Open(exception);
             return false;
         }
     }
 
-    private bool IsSkipping() => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _skipUntilTicks);
-
-    private void MarkUnavailable(Exception exception)
+    private void Open(Exception exception)
     {
-        var retryInterval = options.Value.RedisRetryInterval;
-        Interlocked.Exchange(ref _skipUntilTicks, (time.GetUtcNow() + retryInterval).UtcTicks);
         if (Interlocked.Exchange(ref _unavailable, 1) == 0)
         {
-            logger.CacheUnavailable(retryInterval, exception);
+            logger.CacheUnavailable(options.Value.RedisRetryInterval, exception);
+            _ = ProbeUntilAvailableAsync(lifetime.ApplicationStopping);
         }
     }
 
-    private void MarkAvailable()
+    private async Task ProbeUntilAvailableAsync(CancellationToken stopping)
     {
-        if (Volatile.Read(ref _unavailable) == 1 && Interlocked.Exchange(ref _unavailable, 0) == 1)
+        while (!stopping.IsCancellationRequested)
         {
-            logger.CacheRecovered();
+            try
+            {
+                await Task.Delay(options.Value.RedisRetryInterval, time, stopping);
+                await store.GetAsync(ProbeKey, stopping);
+                Volatile.Write(ref _unavailable, 0);
+                logger.CacheRecovered();
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // Still down: the outage was already logged once; try again after the next interval.
+            }
         }
     }
 }

@@ -29,6 +29,15 @@ internal static class GatewayProblems
             "Reducto refused the gateway's server key. This is a gateway misconfiguration that the caller cannot fix; the operators have been alerted in the gateway's log.",
             retry: false);
 
+    public static ProblemHttpResult UpstreamCircuitOpen(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] =
+            ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(context, StatusCodes.Status503ServiceUnavailable, "upstream-circuit-open", "Upstream temporarily unavailable",
+            "Recent calls to Reducto kept failing, so the gateway is not calling it for a short while. Cached jobs are still served.",
+            retry: true);
+    }
+
     public static ProblemHttpResult UpstreamTooLarge(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
             "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);

@@ -14,7 +14,7 @@ internal static class JobEndpoints
 
     public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/job/{job_id}", GetJobAsync)
+        routes.MapMethods("/job/{job_id}", [HttpMethods.Get, HttpMethods.Head], GetJobAsync)
             .WithName("GetJob")
             .WithTags("Jobs")
             .WithSummary("Get a job's status and result")
@@ -27,6 +27,7 @@ internal static class JobEndpoints
         HttpContext context,
         JobReader reader,
         IOptions<UpstreamOptions> upstream,
+        UpstreamCircuit circuit,
         ILogger<JobReader> logger,
         CancellationToken cancellationToken)
     {
@@ -45,6 +46,8 @@ internal static class JobEndpoints
                 UpstreamFailure.Unreachable => GatewayProblems.UpstreamUnreachable(context),
                 UpstreamFailure.TimedOut => GatewayProblems.UpstreamTimeout(context),
                 UpstreamFailure.TooLarge => GatewayProblems.UpstreamTooLarge(context),
+                UpstreamFailure.CircuitOpen => GatewayProblems.UpstreamCircuitOpen(
+                    context, RetryAfterHint.Bounded(circuit.RemainingBreak, upstream.Value.ThrottledRetryAfter)),
                 _ => AuthRejected(context, logger, read.StatusCode),
             };
         }

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Gateway.Upstream;
 
@@ -41,6 +43,15 @@ internal sealed class UpstreamClient(HttpClient http, IOptions<UpstreamOptions> 
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             logger.TimedOut(jobId, settings.Timeout);
+            return UpstreamResult.Failed(UpstreamFailure.TimedOut);
+        }
+        catch (BrokenCircuitException)
+        {
+            return UpstreamResult.Failed(UpstreamFailure.CircuitOpen);
+        }
+        catch (TimeoutRejectedException)
+        {
+            logger.TimedOut(jobId, settings.AttemptTimeout);
             return UpstreamResult.Failed(UpstreamFailure.TimedOut);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException)

@@ -45,7 +45,9 @@ internal static class UpstreamExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(10),
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .AddUpstreamResilience();
+        services.AddSingleton<UpstreamCircuit>();
         return services;
     }
 }

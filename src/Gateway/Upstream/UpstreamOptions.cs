@@ -28,6 +28,33 @@ public sealed class UpstreamOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ThrottledRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Retries of a <c>GET /job</c> that failed to connect, timed out, or got 502/503/504, with jittered exponential
+    /// backoff, all inside <see cref="Timeout"/>. Other methods are never retried.
+    /// </summary>
+    [Range(0, 5)]
+    public int Retries { get; set; } = 2;
+
+    /// <summary>How long one attempt may wait for response headers before it counts as failed (and may be retried).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:15:00")]
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The circuit opens when at least <see cref="CircuitMinimumThroughput"/> calls in <see cref="CircuitSamplingDuration"/>
+    /// failed at <see cref="CircuitFailureRatio"/> or more; while open, calls fail at once with 503 for this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    [Range(2, 10_000)]
+    public int CircuitMinimumThroughput { get; set; } = 20;
+
+    [Range(0.01, 1.0)]
+    public double CircuitFailureRatio { get; set; } = 0.5;
+
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest upstream body the gateway will hold; a larger one is answered with 502 and not cached.</summary>
     [Range(1024, 1L << 30)]
     public long MaxResponseBytes { get; set; } = 64L << 20;

@@ -6,6 +6,7 @@ internal enum UpstreamFailure
     Unreachable,
     TimedOut,
     TooLarge,
+    CircuitOpen,
 }
 
 /// <summary>

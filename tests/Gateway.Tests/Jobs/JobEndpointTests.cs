@@ -8,6 +8,9 @@ public sealed class JobEndpointTests(RedisServer redis) : GatewayTest
 {
     protected override string? RedisConnectionString => redis.ConnectionString;
 
+    // Retries of 502/503/504 have their own tests; here every gateway read is exactly one upstream request.
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Upstream:Retries"] = "0" };
+
     [Theory]
     [InlineData("done-2k")]
     [InlineData("done-64k")]
@@ -73,6 +76,31 @@ public sealed class JobEndpointTests(RedisServer redis) : GatewayTest
         Assert.Equal(direct.ContentType, second.Content.Headers.ContentType?.ToString());
         Assert.Equal("no-store", second.Headers.CacheControl?.ToString());
         Assert.Equal(3, Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task Head_AnswersLikeGetWithoutABody()
+    {
+        var id = NewId("done-");
+        using var get = await GetJobAsync(id);
+        using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/job/" + id), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentLength, head.Content.Headers.ContentLength);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal("Gateway; hit", head.Header("Cache-Status"));
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Cancel));
+    }
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    public async Task OtherMethods_Get405_AndNoUpstreamRequest(string method)
+    {
+        using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/job/done-2k"), Cancel);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(0, Upstream.Requests.Count);
     }
 
     [Theory]

@@ -12,6 +12,7 @@ public sealed class UpstreamFailureTests : GatewayTest
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Upstream:Timeout"] = "00:00:00.500",
+        ["Upstream:Retries"] = "0",
     };
 
     [Fact]
