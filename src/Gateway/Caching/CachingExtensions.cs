@@ -50,6 +50,10 @@ internal static class CachingExtensions
         // the gateway answers from the upstream meanwhile and reconnects in the background.
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
+
+        // Reconnect on the same rhythm as the breaker's probe, rather than the client's default backoff that grows
+        // to many seconds: when Redis is back, caching should be back within one retry interval.
+        configuration.ReconnectRetryPolicy = new LinearRetry((int)Math.Max(cache.RedisRetryInterval.TotalMilliseconds, 100));
         return new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = cache.InstanceName };
     }
 }

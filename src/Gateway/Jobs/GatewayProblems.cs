@@ -16,6 +16,10 @@ internal static class GatewayProblems
         Create(context, StatusCodes.Status400BadRequest, "invalid-job-id", "Invalid job id", JobId.Rule, retry: false,
             new Dictionary<string, object?> { ["pattern"] = JobId.Pattern });
 
+    public static ProblemHttpResult BodyTooLarge(HttpContext context, long limit) =>
+        Create(context, StatusCodes.Status413PayloadTooLarge, "request-body-too-large", "Request body too large",
+            $"GET /job/{{job_id}} takes no body; at most {limit} bytes are tolerated.", retry: false);
+
     public static ProblemHttpResult UpstreamUnreachable(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-unreachable", "Upstream unreachable",
             "The gateway could not reach Reducto. Retrying later may succeed.", retry: true);

@@ -6,6 +6,10 @@ namespace Gateway.Jobs;
 
 internal static class JobEndpoints
 {
+    // A job read carries no body. The server never reads one, but a client sending megabytes still ties up the
+    // connection while they drain, so a declared body is refused up front.
+    private const long MaxJobRequestBodyBytes = 1024;
+
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
         services.AddSingleton<JobReader>();
@@ -31,6 +35,11 @@ internal static class JobEndpoints
         ILogger<JobReader> logger,
         CancellationToken cancellationToken)
     {
+        if (context.Request.ContentLength > MaxJobRequestBodyBytes)
+        {
+            return GatewayProblems.BodyTooLarge(context, MaxJobRequestBodyBytes);
+        }
+
         if (!JobId.IsValid(jobId))
         {
             context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.InvalidRequest;

@@ -7,7 +7,8 @@ namespace Gateway.Tests.Caching;
 /// <summary>Lifetimes read from the body, driven by a fake clock: no test here sleeps.</summary>
 public sealed class ExpiryTests(RedisServer redis) : GatewayTest
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    // Whole seconds, like the X-Amz-Date the test signs with, so the 3 s window is exactly 3 s.
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
     protected override string? RedisConnectionString => redis.ConnectionString;
 

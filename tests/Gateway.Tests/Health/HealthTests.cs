@@ -10,6 +10,8 @@ public sealed class HealthTests : GatewayTest
 
     protected override string? RedisConnectionString => _redis.ConnectionString;
 
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Cache:RedisTimeout"] = "00:00:00.500" };
+
     public override async ValueTask InitializeAsync()
     {
         await _redis.StartAsync();

@@ -36,6 +36,9 @@ public sealed class GatewayFactory(
                 ["ConnectionStrings:Redis"] = redis ?? string.Empty,
                 ["Cache:InstanceName"] = "test-" + Guid.NewGuid().ToString("N")[..12] + ":",
                 ["Cache:RedisRetryInterval"] = "00:00:00.200",
+
+                // Generous, so a loaded test machine never trips the cache breaker by accident; outage tests lower it.
+                ["Cache:RedisTimeout"] = "00:00:03",
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {

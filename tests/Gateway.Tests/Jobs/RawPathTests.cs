@@ -1,32 +1,16 @@
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Reducto.StandIn;
 
 namespace Gateway.Tests.Jobs;
 
 /// <summary>Hostile request targets sent as raw bytes to the gateway on a real Kestrel socket.</summary>
-public sealed class RawPathTests : IAsyncLifetime
+public sealed class RawPathTests : IClassFixture<KestrelGateway>
 {
-    private StandInServer _upstream = null!;
-    private GatewayFactory _gateway = null!;
-    private Uri _address = null!;
+    private readonly KestrelGateway _fixture;
 
-    public async ValueTask InitializeAsync()
+    public RawPathTests(KestrelGateway fixture)
     {
-        _upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        _gateway = new GatewayFactory(_upstream.BaseAddress);
-        _gateway.UseKestrel(0);
-        _gateway.StartServer();
-        var addresses = _gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        _address = new Uri(addresses.Addresses.First());
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+        _fixture = fixture;
+        _fixture.Upstream.Requests.Clear();
     }
 
     [Theory]
@@ -39,10 +23,10 @@ public sealed class RawPathTests : IAsyncLifetime
     [InlineData("/job/%2e%2e/version")]
     public async Task DotSegments_NeverReachTheUpstream(string target)
     {
-        var status = await RawHttp.GetStatusAsync(_address, target);
+        var status = await RawHttp.GetStatusAsync(_fixture.Address, target);
         Assert.NotEqual(0, status);
         Assert.True(status >= 400, $"{target} answered {status}");
-        Assert.Equal(0, _upstream.Requests.Count);
+        Assert.Equal(0, _fixture.Upstream.Requests.Count);
     }
 
     [Theory]
@@ -54,14 +38,14 @@ public sealed class RawPathTests : IAsyncLifetime
     [InlineData("/job/a;b")]
     public async Task MalformedIds_OnTheWire_Get400AndNoUpstreamRequest(string target)
     {
-        Assert.Equal(400, await RawHttp.GetStatusAsync(_address, target));
-        Assert.Equal(0, _upstream.Requests.Count);
+        Assert.Equal(400, await RawHttp.GetStatusAsync(_fixture.Address, target));
+        Assert.Equal(0, _fixture.Upstream.Requests.Count);
     }
 
     [Fact]
     public async Task ValidId_OnTheWire_ReachesTheUpstream()
     {
-        Assert.Equal(200, await RawHttp.GetStatusAsync(_address, "/job/done-2k"));
-        Assert.Equal(1, _upstream.Requests.CountForJob("done-2k"));
+        Assert.Equal(200, await RawHttp.GetStatusAsync(_fixture.Address, "/job/done-2k"));
+        Assert.Equal(1, _fixture.Upstream.Requests.CountForJob("done-2k"));
     }
 }

@@ -11,7 +11,7 @@ public sealed class UpstreamFailureTests : GatewayTest
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Upstream:Timeout"] = "00:00:00.500",
+        ["Upstream:Timeout"] = "00:00:02",
         ["Upstream:Retries"] = "0",
     };
 
@@ -50,6 +50,22 @@ public sealed class UpstreamFailureTests : GatewayTest
         await AssertProblem(response, HttpStatusCode.BadGateway, "upstream-unreachable", shouldRetry: true);
 
         using var again = await GetJobAsync(id);
+        Assert.Equal(2, Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task NonJsonBody_IsPassedThroughAsSent_AndNeverStored()
+    {
+        var id = NewId("notjson-");
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await GetJobAsync(id);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("upstream says hi", await response.Content.ReadAsStringAsync(Cancel));
+            Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        }
+
         Assert.Equal(2, Upstream.Requests.CountForJob(id));
     }
 
