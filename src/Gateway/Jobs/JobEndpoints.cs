@@ -1,3 +1,4 @@
+using Gateway.OpenApi;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ internal static class JobEndpoints
             .WithName("GetJob")
             .WithTags("Jobs")
             .WithSummary("Get a job's status and result")
-            .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.");
+            .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.")
+            .WithJobDocumentation();
         return routes;
     }
 

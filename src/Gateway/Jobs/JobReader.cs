@@ -81,7 +81,7 @@ internal sealed class JobReader(
         }
 
         logger.Stored(jobId, lifetime);
-        return read with { Outcome = CacheOutcome.MissStored };
+        return read with { Outcome = CacheOutcome.MissStored, CacheAvailable = true };
     }
 
     private static JobRead FromCache(CachedResponse entry) =>

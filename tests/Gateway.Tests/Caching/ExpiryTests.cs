@@ -7,8 +7,9 @@ namespace Gateway.Tests.Caching;
 /// <summary>Lifetimes read from the body, driven by a fake clock: no test here sleeps.</summary>
 public sealed class ExpiryTests(RedisServer redis) : GatewayTest
 {
-    // Whole seconds, like the X-Amz-Date the test signs with, so the 3 s window is exactly 3 s.
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+    // Whole seconds, like the X-Amz-Date the test signs with, so the 3 s window is exactly 3 s; rounded up, so
+    // Redis (whose own expiry runs on the real clock) never drops an entry before the gateway's clock says so.
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1));
 
     protected override string? RedisConnectionString => redis.ConnectionString;
 

@@ -48,12 +48,16 @@ public sealed class RedisOutageTests : GatewayTest
 
         await _redis.StartAsync();
         var after = NewId("done-");
+        string? last = null;
         await Eventually.Until(async () =>
         {
             using var response = await GetJobAsync(after);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return response.Header("Cache-Status") == "Gateway; fwd=uri-miss; stored";
-        }, TimeSpan.FromSeconds(20), "the gateway stores again once Redis is back");
+            last = response.Header("Cache-Status");
+            return last == "Gateway; fwd=uri-miss; stored";
+        }, TimeSpan.FromSeconds(20), () => $"the gateway stores again once Redis is back (last: {last}; cache log: " +
+            string.Join(" | ", Gateway.Logs.GetSnapshot().Where(r => r.Category?.Contains("Caching", StringComparison.Ordinal) == true)
+                .Select(r => r.Message + " " + r.Exception?.Message)) + ")");
 
         using var hit = await GetJobAsync(after);
         Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));

@@ -17,13 +17,18 @@ public static class Eventually
         }
     }
 
-    public static async Task Until(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
+    public static Task Until(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null) =>
+        Until(condition, timeout, () => because);
+
+    /// <param name="explain">Called only on failure, so it can describe the state the condition was stuck in.</param>
+    public static async Task Until(Func<Task<bool>> condition, TimeSpan? timeout, Func<string?> explain)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
+                var because = explain();
                 Assert.Fail("Condition not met in time" + (because is null ? "." : ": " + because));
             }
 
