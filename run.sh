@@ -16,8 +16,13 @@ if [ -z "${REDUCTO_API_KEY:-}" ] && [ -z "${Upstream__ApiKey:-}" ]; then
   export Upstream__BaseUrl="http://127.0.0.1:${standin_port}"
   export Upstream__ApiKey="stand-in-key"
   echo "REDUCTO_API_KEY is not set: fronting the Reducto stand-in at ${Upstream__BaseUrl}."
-  echo "Try: curl -i http://localhost:${port}/job/done-64k   (also pending-x, failed-x, after-10s-x; Swagger UI at /swagger)"
+  echo "Try: curl -i -H 'Authorization: Bearer dev-only-gateway-key-not-a-secret' http://localhost:${port}/job/done-64k"
+  echo "     (also pending-x, failed-x, after-10s-x; Swagger UI at /swagger)"
 fi
 
-export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}"
+# Development loads appsettings.Development.json, which carries a clearly marked local-only gateway key.
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+if [ "$ASPNETCORE_ENVIRONMENT" = "Development" ]; then
+  echo "Gateway key for this local run: dev-only-gateway-key-not-a-secret (send it as Authorization: Bearer ...)"
+fi
 dotnet run --no-build -c Release --project src/Gateway -- --urls "http://localhost:${port}"

@@ -1,3 +1,4 @@
+using Gateway.Auth;
 using Gateway.Caching;
 using Gateway.Health;
 using Gateway.Hosting;
@@ -8,6 +9,7 @@ using Gateway.Upstream;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
+builder.Services.AddGatewayKeys();
 builder.Services.AddUpstream();
 builder.Services.AddJobCache();
 builder.Services.AddJobs();
@@ -21,6 +23,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapGatewayOpenApi();
+app.UseGatewayKeys();
 app.MapGatewayHealth();
 app.MapJobs();
 

@@ -24,9 +24,9 @@ internal static class HealthExtensions
     public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder routes)
     {
         routes.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = WriteAsync })
-            .WithTags("Health");
+            .WithTags("Health").AllowAnonymous();
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync })
-            .WithTags("Health");
+            .WithTags("Health").AllowAnonymous();
         return routes;
     }
 

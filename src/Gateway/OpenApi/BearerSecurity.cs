@@ -3,8 +3,8 @@ using Microsoft.OpenApi;
 namespace Gateway.OpenApi;
 
 /// <summary>
-/// Callers authenticate with <c>Authorization: Bearer &lt;key&gt;</c>, as they would with Reducto. Declaring it as an
-/// http/bearer scheme makes Swagger UI's Authorize button send that header on "Try it out".
+/// Callers authenticate with <c>Authorization: Bearer &lt;gateway key&gt;</c>, the header the official SDKs already send
+/// to Reducto. Declared as an http/bearer scheme, Swagger UI's Authorize button sends it on "Try it out".
 /// </summary>
 internal static class BearerSecurity
 {
@@ -14,8 +14,8 @@ internal static class BearerSecurity
     {
         Type = SecuritySchemeType.Http,
         Scheme = "bearer",
-        Description = "Send `Authorization: Bearer <key>`, exactly as with Reducto. The gateway never forwards it: " +
-            "upstream calls carry the gateway's own Reducto key.",
+        Description = "Your team's gateway key, sent as `Authorization: Bearer <key>` exactly as the Reducto SDKs send " +
+            "their key. It is not a Reducto key, and the gateway never forwards it: upstream calls carry the gateway's own Reducto key.",
     };
 
     public static OpenApiSecurityRequirement Requirement(OpenApiDocument document) => new()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Jobs;
 using Gateway.OpenApi.Schemas;
 using Gateway.Upstream;
@@ -17,6 +18,7 @@ internal static class JobOperationDocumentation
     private const string Json = "application/json";
     private const string ProblemJson = "application/problem+json";
     private const string PassedThrough = "passed through byte for byte from Reducto";
+    private const string JobIdParameter = "job_id";
 
     public static RouteHandlerBuilder WithJobDocumentation(this RouteHandlerBuilder builder) => builder
         .WithMetadata(
@@ -36,11 +38,13 @@ internal static class JobOperationDocumentation
                 "Reducto's rate limit, " + PassedThrough + ". The gateway adds retry-after-ms."),
             Response<ReductoErrorBody>(StatusCodes.Status500InternalServerError, Json, "Reducto failed, " + PassedThrough + "."),
             Response<ProblemDetails>(StatusCodes.Status502BadGateway, ProblemJson,
-                "The gateway could not reach Reducto (x-should-retry: true), Reducto rejected the gateway's server key, " +
-                "or Reducto's response was too large (x-should-retry: false)."),
+                "As application/problem+json: the gateway could not reach Reducto (x-should-retry: true), or Reducto " +
+                "rejected the gateway's server key or sent a response too large to forward (x-should-retry: false). " +
+                "As application/json: Reducto's own 502, " + PassedThrough + "."),
             Response<ReductoErrorBody>(StatusCodes.Status503ServiceUnavailable, Json,
-                "Reducto is overloaded, " + PassedThrough + "; or, as application/problem+json, the gateway stopped calling " +
-                "Reducto for a moment after repeated failures (with retry-after-ms)."),
+                "As application/json: Reducto is overloaded, " + PassedThrough + ". As application/problem+json: after " +
+                "repeated upstream failures the gateway stopped calling Reducto for a moment (see retry-after-ms); " +
+                "cached jobs are still served."),
             Response<ProblemDetails>(StatusCodes.Status504GatewayTimeout, ProblemJson,
                 "Reducto did not answer within the gateway's upstream timeout."),
             new OperationTransformer(Describe));
@@ -67,13 +71,26 @@ internal static class JobOperationDocumentation
             });
         }
 
-        operation.Security = [BearerSecurity.Requirement(context.Document)];
+        AlsoProduces<ReductoErrorBody>(operation, context, StatusCodes.Status502BadGateway, Json);
+        AlsoProduces<ProblemDetails>(operation, context, StatusCodes.Status503ServiceUnavailable, ProblemJson);
         DescribeHeaders(operation);
+    }
+
+    // Metadata allows one body type per status; 502 and 503 each have two: Reducto's own, passed through, and the
+    // gateway's problem.
+    private static void AlsoProduces<T>(OpenApiOperation operation, OperationFilterContext context, int status, string contentType)
+    {
+        var code = status.ToString(CultureInfo.InvariantCulture);
+        if (operation.Responses?.GetValueOrDefault(code) is OpenApiResponse response)
+        {
+            response.Content ??= new Dictionary<string, OpenApiMediaType>();
+            response.Content[contentType] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(typeof(T), context.SchemaRepository) };
+        }
     }
 
     private static void DescribeJobId(OpenApiOperation operation)
     {
-        var jobId = operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == "job_id");
+        var jobId = operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == JobIdParameter);
         if (jobId is null)
         {
             return;
@@ -98,9 +115,10 @@ internal static class JobOperationDocumentation
                 continue;
             }
 
-            var status = int.Parse(code, System.Globalization.CultureInfo.InvariantCulture);
+            var status = int.Parse(code, CultureInfo.InvariantCulture);
             concrete.Headers ??= new Dictionary<string, IOpenApiHeader>();
-            if (status != StatusCodes.Status413PayloadTooLarge)
+            // The two answers given before the handler reads the job carry no cache status.
+            if (status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status413PayloadTooLarge))
             {
                 concrete.Headers[CacheStatusHeader.Name] = StringHeader(
                     "RFC 9211 cache status, e.g. `Gateway; hit`, `Gateway; fwd=uri-miss; stored`, `Gateway; fwd=uri-miss; collapsed`.");
@@ -118,14 +136,20 @@ internal static class JobOperationDocumentation
                 case StatusCodes.Status429TooManyRequests:
                     concrete.Headers[RetryAfterHint.MillisecondsHeader] = StringHeader("Milliseconds to wait before retrying, as the official SDKs read it.");
                     break;
+                case StatusCodes.Status503ServiceUnavailable:
+                    concrete.Headers[RetryAfterHint.MillisecondsHeader] = StringHeader("On the gateway's own 503: milliseconds until it calls Reducto again.");
+                    concrete.Headers[GatewayProblems.ShouldRetryHeader] = ShouldRetry;
+                    break;
                 case StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge or StatusCodes.Status502BadGateway
-                    or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout:
-                    concrete.Headers[GatewayProblems.ShouldRetryHeader] = StringHeader(
-                        "On problems the gateway makes itself: `true` when retrying later may succeed, `false` when it cannot. The official SDKs obey it.");
+                    or StatusCodes.Status504GatewayTimeout:
+                    concrete.Headers[GatewayProblems.ShouldRetryHeader] = ShouldRetry;
                     break;
             }
         }
     }
+
+    private static OpenApiHeader ShouldRetry => StringHeader(
+        "On problems the gateway makes itself: `true` when retrying later may succeed, `false` when it cannot. The official SDKs obey it.");
 
     private static OpenApiHeader StringHeader(string description) => new()
     {

@@ -1,5 +1,9 @@
 namespace Gateway.OpenApi;
 
+/// <summary>
+/// The OpenAPI document (Swashbuckle) and Swagger UI. Both are served before the gateway-key check, so anyone who can
+/// reach the gateway can read how to call it; calling it still needs a key.
+/// </summary>
 internal static class OpenApiExtensions
 {
     public static IServiceCollection AddGatewayOpenApi(this IServiceCollection services)
@@ -17,8 +21,12 @@ internal static class OpenApiExtensions
             options.SelectDiscriminatorValueUsing(JsonPolymorphism.DiscriminatorValue);
             options.SchemaFilter<DescriptionSchemaFilter>();
             options.SchemaFilter<OpenObjectSchemaFilter>();
+            options.SchemaFilter<DiscriminatorValueSchemaFilter>();
+            options.OperationFilter<ResponseDescriptionFilter>();
+            options.OperationFilter<GatewayKeyOperationFilter>();
             options.OperationFilter<OperationTransformerFilter>();
             options.OperationFilter<HeadOperationFilter>();
+            options.OperationFilter<ResponseOrderFilter>();
         });
         return services;
     }

@@ -39,13 +39,14 @@ public sealed class ClientDisconnectTests(RedisServer redis) : IAsyncLifetime
             using var tcp = new TcpClient();
             await tcp.ConnectAsync(_address.Host, _address.Port, cancel);
             var stream = tcp.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /job/done-5m HTTP/1.1\r\nHost: x\r\n\r\n"), cancel);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /job/done-5m HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + GatewayFactory.TeamAKey + "\r\n\r\n"), cancel);
             var buffer = new byte[100_000];
             await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancel);
             tcp.Client.LingerState = new LingerOption(true, 0);
         }
 
         using var client = new HttpClient { BaseAddress = _address };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
         using var direct = new HttpClient { BaseAddress = _upstream.BaseAddress };
         direct.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.ServerKey);
         var expected = await direct.GetByteArrayAsync("job/done-5m", cancel);

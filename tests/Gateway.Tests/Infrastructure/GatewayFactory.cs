@@ -22,7 +22,29 @@ public sealed class GatewayFactory(
 {
     public const string ServerKey = "stand-in-key";
 
+    /// <summary>Team A's gateway key, configured in plain text; every client of this factory sends it.</summary>
+    public const string TeamAKey = "team-a-gateway-key-0001";
+
+    /// <summary>Team B's gateway key, configured only as its SHA-256 hash.</summary>
+    public const string TeamBKey = "team-b-gateway-key-0002";
+
+    private const string TeamBKeyHash = "sha256:b259fa78b47b9ebb6e83b4260d107a25484eb1f5eeabf489e74f95dc3af4b333";
+
     public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    /// <summary>A client that sends no gateway key, or the given one.</summary>
+    public HttpClient CreateClient(string? gatewayKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = gatewayKey is null ? null : new("Bearer", gatewayKey);
+        return client;
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TeamAKey);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -34,6 +56,8 @@ public sealed class GatewayFactory(
                 ["Upstream:BaseUrl"] = upstream.ToString(),
                 ["Upstream:ApiKey"] = ServerKey,
                 ["ConnectionStrings:Redis"] = redis ?? string.Empty,
+                ["Auth:ClientKeys:team-a"] = TeamAKey,
+                ["Auth:ClientKeys:team-b"] = TeamBKeyHash,
                 ["Cache:InstanceName"] = "test-" + Guid.NewGuid().ToString("N")[..12] + ":",
                 ["Cache:RedisRetryInterval"] = "00:00:00.200",
 

@@ -17,7 +17,8 @@ public static class RawHttp
         var request = new StringBuilder()
             .Append("GET ").Append(rawTarget).Append(" HTTP/1.1\r\n")
             .Append("Host: ").Append(server.Authority).Append("\r\n")
-            .Append("Connection: close\r\n");
+            .Append("Connection: close\r\n")
+            .Append("Authorization: Bearer ").Append(GatewayFactory.TeamAKey).Append("\r\n");
         foreach (var header in extraHeaders)
         {
             request.Append(header).Append("\r\n");

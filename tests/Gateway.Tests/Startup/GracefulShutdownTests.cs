@@ -16,10 +16,12 @@ public sealed class GracefulShutdownTests
         {
             ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
             ["Upstream__ApiKey"] = "stand-in-key",
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
             ["Shutdown__DrainTimeout"] = "00:00:20",
         });
         var address = await gateway.Listening(TimeSpan.FromSeconds(30));
         using var client = new HttpClient { BaseAddress = address };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
 
         var reads = Enumerable.Range(0, 5).Select(_ => client.GetAsync("/job/done-drain", cancel)).ToArray();
         await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));

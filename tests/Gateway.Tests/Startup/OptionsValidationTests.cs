@@ -18,12 +18,16 @@ public sealed class OptionsValidationTests
     [InlineData("Cache__MaxTtl", "00:00:00", "MaxTtl")]
     [InlineData("Cache__InstanceName", "has space", "InstanceName")]
     [InlineData("Cache__RedisTimeout", "00:05:00", "RedisTimeout")]
+    [InlineData("Auth__ClientKeys__team-a", "", "Auth:ClientKeys")]
+    [InlineData("Auth__ClientKeys__team-a", "short", "Auth:ClientKeys:team-a")]
+    [InlineData("Auth__ClientKeys__team-a", "sha256:abc", "Auth:ClientKeys:team-a")]
     public async Task BadSetting_StopsTheGateway_WithAMessageNamingIt(string variable, string value, string named)
     {
         var environment = new Dictionary<string, string>
         {
             ["Upstream__BaseUrl"] = "http://127.0.0.1:9/",
             ["Upstream__ApiKey"] = "server-key",
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
             [variable] = value,
         };
         await using var gateway = GatewayProcess.Start(environment);
@@ -32,6 +36,20 @@ public sealed class OptionsValidationTests
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(named, gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoGatewayKeys_AndNotExplicitlyAnonymous_StopsTheGateway()
+    {
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["Upstream__BaseUrl"] = "http://127.0.0.1:9/",
+            ["Upstream__ApiKey"] = "server-key",
+        });
+
+        Assert.NotEqual(0, await gateway.WaitForExitAsync(s_exitTimeout));
+        Assert.Contains("Auth:ClientKeys", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("Auth:AllowAnonymous", gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]
