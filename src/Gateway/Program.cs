@@ -4,6 +4,7 @@ using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.OpenApi;
+using Gateway.Proxy;
 using Gateway.Upstream;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ builder.Services.AddGatewayKeys();
 builder.Services.AddUpstream();
 builder.Services.AddJobCache();
 builder.Services.AddJobs();
+builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
 builder.Services.AddGracefulShutdown();
@@ -26,5 +28,6 @@ app.MapGatewayOpenApi();
 app.UseGatewayKeys();
 app.MapGatewayHealth();
 app.MapJobs();
+app.MapReductoProxy();
 
 app.Run();

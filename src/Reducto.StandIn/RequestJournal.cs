@@ -13,12 +13,19 @@ public sealed class RequestJournal
 
     public IReadOnlyList<RecordedRequest> All => [.. _requests];
 
+    private long _uploadedBytes;
+
     public int Count => _requests.Count;
+
+    /// <summary>Bytes received by <c>POST /upload</c>, all uploads together.</summary>
+    public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
 
     public int CountForJob(string jobId) =>
         _requests.Count(r => r.Method == "GET" && r.Path == "/job/" + jobId);
 
     public void Clear() => _requests.Clear();
+
+    internal void AddUploadedBytes(long bytes) => Interlocked.Add(ref _uploadedBytes, bytes);
 
     internal void Record(HttpRequest request)
     {

@@ -30,6 +30,22 @@ internal static class StandInEndpoints
         }
 
         app.MapPost("/cancel/{job_id}", () => Results.Json(new { }));
+        app.MapPost("/upload", async (HttpContext context) =>
+        {
+            // Counted and discarded: the stand-in must not be what holds a 100 MB upload in memory either.
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                total += read;
+            }
+
+            server.Requests.AddUploadedBytes(total);
+            return Results.Json(new { file_id = "reducto://" + Guid.NewGuid() + ".pdf", presigned_url = (string?)null });
+        });
+        app.MapDelete("/upload/{file_id}", () => Results.Json(new { }));
+        app.MapPost("/configure_webhook", () => Results.Json("https://app.svix.com/portal/stand-in"));
         app.MapDelete("/job/{job_id}", (string job_id) => Results.Json(new { job_id }, statusCode: 202));
         app.MapGet("/jobs", () => Results.Json(new
         {

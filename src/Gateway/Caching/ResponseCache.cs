@@ -64,6 +64,26 @@ internal sealed class ResponseCache(
         }
     }
 
+    /// <returns>Whether the cache confirmed the removal (false while it is unavailable).</returns>
+    public async Task<bool> RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!IsAvailable)
+        {
+            return false;
+        }
+
+        try
+        {
+            await store.RemoveAsync(key, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Open(exception);
+            return false;
+        }
+    }
+
     private void Open(Exception exception)
     {
         if (Interlocked.Exchange(ref _unavailable, 1) == 0)

@@ -7,7 +7,6 @@ internal static class GatewayDocument
 {
     public const string Name = "v1";
     public const string JsonRoute = "swagger/{documentName}/swagger.json";
-    public const string JsonPath = "/swagger/" + Name + "/swagger.json";
     public const string UiRoutePrefix = "swagger";
 
     // Relative to the UI page, so the UI still finds the document when the gateway is hosted under a path base.

@@ -5,7 +5,7 @@ namespace Gateway.OpenApi;
 
 /// <summary>
 /// Endpoint metadata carrying the parts of an operation's description that ApiExplorer cannot express (response
-/// headers, parameter constraints, security), so each endpoint documents itself next to its route and the
+/// headers, parameter constraints, a second content type), so each endpoint documents itself next to its route and the
 /// generator needs no per-endpoint knowledge. <see cref="OperationTransformerFilter"/> applies them.
 /// </summary>
 internal sealed class OperationTransformer(Action<OpenApiOperation, OperationFilterContext> transform)
