@@ -33,8 +33,8 @@ internal static class AuthExtensions
         app.Use(static async (context, next) =>
         {
             // The team, never its key, goes on the trace and into every log line of the request.
-            var team = context.User.FindFirst(GatewayKeyHandler.TeamClaim)?.Value;
-            if (team is null)
+            var team = context.Team();
+            if (team == TeamExtensions.Anonymous)
             {
                 await next(context);
                 return;

@@ -35,16 +35,27 @@ internal static class GatewayProblems
 
     public static ProblemHttpResult UpstreamCircuitOpen(HttpContext context, TimeSpan retryAfter)
     {
-        context.Response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] =
-            ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        SetRetryAfter(context, retryAfter);
         return Create(context, StatusCodes.Status503ServiceUnavailable, "upstream-circuit-open", "Upstream temporarily unavailable",
             "Recent calls to Reducto kept failing, so the gateway is not calling it for a short while. Cached jobs are still served.",
+            retry: true);
+    }
+
+    public static ProblemHttpResult BudgetExhausted(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return Create(context, StatusCodes.Status429TooManyRequests, "upstream-budget-exhausted", "Upstream budget exhausted",
+            "The gateway's share of Reducto's rate limit is in use; your team's requests are served in turn. Retry after the hinted delay.",
             retry: true);
     }
 
     public static ProblemHttpResult UpstreamTooLarge(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
             "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);
+
+    public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
+        context.Response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] =
+            ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static ProblemHttpResult Create(
         HttpContext context, int status, string code, string title, string detail, bool retry, IDictionary<string, object?>? extensions = null)

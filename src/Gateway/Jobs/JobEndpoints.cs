@@ -1,4 +1,5 @@
 using Gateway.OpenApi;
+using Gateway.Auth;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ internal static class JobEndpoints
         JobReader reader,
         IOptions<UpstreamOptions> upstream,
         UpstreamCircuit circuit,
+        UpstreamBudget budget,
         ILogger<JobReader> logger,
         CancellationToken cancellationToken)
     {
@@ -48,7 +50,7 @@ internal static class JobEndpoints
             return GatewayProblems.InvalidJobId(context);
         }
 
-        var read = await reader.ReadAsync(jobId, cancellationToken);
+        var read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
         if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
             context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
@@ -57,6 +59,7 @@ internal static class JobEndpoints
                 UpstreamFailure.Unreachable => GatewayProblems.UpstreamUnreachable(context),
                 UpstreamFailure.TimedOut => GatewayProblems.UpstreamTimeout(context),
                 UpstreamFailure.TooLarge => GatewayProblems.UpstreamTooLarge(context),
+                UpstreamFailure.BudgetExhausted => GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: true)),
                 UpstreamFailure.CircuitOpen => GatewayProblems.UpstreamCircuitOpen(
                     context, RetryAfterHint.Bounded(circuit.RemainingBreak, upstream.Value.ThrottledRetryAfter)),
                 _ => AuthRejected(context, logger, read.StatusCode),

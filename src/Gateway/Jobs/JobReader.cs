@@ -12,6 +12,7 @@ internal sealed class JobReader(
     ResponseCache cache,
     CacheKeys keys,
     UpstreamClient upstream,
+    UpstreamBudget budget,
     IOptions<CacheOptions> options,
     TimeProvider time,
     ILogger<JobReader> logger)
@@ -21,7 +22,8 @@ internal sealed class JobReader(
     /// <summary>Readers waiting for an upstream answer right now.</summary>
     public int Waiting => _flights.Waiting;
 
-    public async Task<JobRead> ReadAsync(string jobId, CancellationToken cancellationToken)
+    /// <param name="team">Who asks; an upstream call made for this read is charged to that team's share of the budget.</param>
+    public async Task<JobRead> ReadAsync(string jobId, string team, CancellationToken cancellationToken)
     {
         var key = keys.ForJob(jobId);
         var lookup = await cache.GetAsync(key, cancellationToken);
@@ -30,17 +32,22 @@ internal sealed class JobReader(
             return FromCache(hit);
         }
 
-        var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key), cancellationToken);
+        var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key, team), cancellationToken);
         return collapsed ? read with { Collapsed = true, Outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : CacheOutcome.Miss } : read;
     }
 
-    private async Task<JobRead> FetchAsync(string jobId, string key)
+    private async Task<JobRead> FetchAsync(string jobId, string key, string team)
     {
         // A flight that ended between this caller's miss and its own start may have stored the job already.
         var recheck = await cache.GetAsync(key, CancellationToken.None);
         if (recheck.Entry is { } stored)
         {
             return FromCache(stored);
+        }
+
+        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
+        {
+            return new JobRead(UpstreamFailure.BudgetExhausted, 0, null, default, null, CacheOutcome.Miss, recheck.Available);
         }
 
         var response = await upstream.GetJobAsync(jobId, CancellationToken.None);

@@ -1,4 +1,6 @@
-using Yarp.ReverseProxy.Configuration;
+using Gateway.Auth;
+using Gateway.Jobs;
+using Gateway.Upstream;
 
 namespace Gateway.Proxy;
 
@@ -23,7 +25,17 @@ internal static class ProxyExtensions
 
     public static IEndpointRouteBuilder MapReductoProxy(this IEndpointRouteBuilder routes)
     {
-        routes.MapReverseProxy();
+        routes.MapReverseProxy(static proxy => proxy.Use(static async (context, next) =>
+        {
+            var budget = context.RequestServices.GetRequiredService<UpstreamBudget>();
+            if (!await budget.AcquireRequestAsync(context.Team(), context.RequestAborted))
+            {
+                await GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: false)).ExecuteAsync(context);
+                return;
+            }
+
+            await next();
+        }));
         return routes;
     }
 }

@@ -48,6 +48,7 @@ internal static class UpstreamExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddUpstreamResilience();
         services.AddSingleton<UpstreamCircuit>();
+        services.AddSingleton<UpstreamBudget>();
         return services;
     }
 }

@@ -55,6 +55,21 @@ public sealed class UpstreamOptions
     [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
     public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Upstream <c>GET /job</c> calls per second for the whole gateway (Reducto allows 200 per key). Cache hits do not
+    /// count. Teams waiting for a slot are served in turn, so one team's polling loop cannot starve the others.
+    /// </summary>
+    [Range(2, 100_000)]
+    public int JobPollsPerSecond { get; set; } = 150;
+
+    /// <summary>Upstream calls of any kind per second for the whole gateway (Reducto allows 1,000 per key).</summary>
+    [Range(2, 100_000)]
+    public int RequestsPerSecond { get; set; } = 800;
+
+    /// <summary>How long a call may wait for a slot in the budget before the caller gets 429 with <c>retry-after-ms</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan BudgetWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Largest upstream body the gateway will hold; a larger one is answered with 502 and not cached.</summary>
     [Range(1024, 1L << 30)]
     public long MaxResponseBytes { get; set; } = 64L << 20;

@@ -7,6 +7,7 @@ internal enum UpstreamFailure
     TimedOut,
     TooLarge,
     CircuitOpen,
+    BudgetExhausted,
 }
 
 /// <summary>

@@ -1,0 +1,117 @@
+namespace Gateway.Upstream;
+
+/// <summary>
+/// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
+/// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
+/// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
+/// sees at most <c>rate</c> admissions.
+/// </summary>
+/// <remarks>
+/// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
+/// budget of idle teams or let one team take all of it; sharing one rate among whoever is waiting needs this queue.
+/// </remarks>
+internal sealed class FairShareLimiter : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly double _refillPerSecond;
+    private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _turns = new();
+    private readonly ITimer _timer;
+    private double _tokens = 1;
+    private long _refilledAt;
+    private int _waiting;
+
+    public FairShareLimiter(int ratePerSecond, TimeProvider time)
+    {
+        _time = time;
+        _refillPerSecond = Math.Max(ratePerSecond - 1, 0.5);
+        _refilledAt = time.GetTimestamp();
+        _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>How long a new caller would wait with the current queue.</summary>
+    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) + 1) / _refillPerSecond);
+
+    /// <returns>True when admitted; false when no slot came within <paramref name="maxWait"/>.</returns>
+    public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_lock)
+        {
+            Refill();
+            if (_waiting == 0 && _tokens >= 1)
+            {
+                _tokens -= 1;
+                return true;
+            }
+
+            waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_queues.TryGetValue(team, out var queue))
+            {
+                _queues[team] = queue = new Queue<TaskCompletionSource<bool>>();
+                _turns.AddLast(team);
+            }
+
+            queue.Enqueue(waiter);
+            _waiting++;
+            ScheduleNextGrant();
+        }
+
+        using var timeout = new CancellationTokenSource(maxWait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        await using var registration = linked.Token.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetResult(false), waiter);
+        var admitted = await waiter.Task;
+        cancellationToken.ThrowIfCancellationRequested();
+        return admitted;
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void Grant()
+    {
+        lock (_lock)
+        {
+            Refill();
+            while (_tokens >= 1 && _turns.First is { } turn)
+            {
+                var queue = _queues[turn.Value];
+                _turns.RemoveFirst();
+                var waiter = queue.Dequeue();
+                _waiting--;
+                if (queue.Count > 0)
+                {
+                    _turns.AddLast(turn.Value);
+                }
+                else
+                {
+                    _queues.Remove(turn.Value);
+                }
+
+                // A waiter that timed out or left already holds false; it costs no token.
+                if (waiter.TrySetResult(true))
+                {
+                    _tokens -= 1;
+                }
+            }
+
+            ScheduleNextGrant();
+        }
+    }
+
+    private void Refill()
+    {
+        var now = _time.GetTimestamp();
+        _tokens = Math.Min(1, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
+        _refilledAt = now;
+    }
+
+    private void ScheduleNextGrant()
+    {
+        if (_waiting > 0)
+        {
+            var due = TimeSpan.FromSeconds(Math.Max(0, 1 - _tokens) / _refillPerSecond);
+            _timer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+}
