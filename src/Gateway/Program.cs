@@ -5,18 +5,22 @@ using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.OpenApi;
 using Gateway.Proxy;
+using Gateway.Teams;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddGatewayKeys();
+builder.Services.AddTeamLimits();
 builder.Services.AddUpstream();
 builder.Services.AddJobCache();
 builder.Services.AddJobs();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
+builder.Services.AddGatewayTelemetry();
 builder.Services.AddGracefulShutdown();
 builder.Services.AddHostedService<StartupReport>();
 
@@ -26,7 +30,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapGatewayOpenApi();
 app.UseGatewayKeys();
+app.UseUsageMetrics();
+app.UseRateLimiter();
 app.MapGatewayHealth();
+app.MapGatewayMetrics();
 app.MapJobs();
 app.MapReductoProxy();
 

@@ -49,6 +49,13 @@ internal static class GatewayProblems
             retry: true);
     }
 
+    public static ProblemHttpResult TeamLimitReached(HttpContext context, TimeSpan retryAfter)
+    {
+        SetRetryAfter(context, retryAfter);
+        return Create(context, StatusCodes.Status429TooManyRequests, "team-limit-reached", "Team request limit reached",
+            "Your team's configured requests-per-second ceiling is reached. Retry after the hinted delay.", retry: true);
+    }
+
     public static ProblemHttpResult UpstreamTooLarge(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
             "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);

@@ -1,5 +1,6 @@
 using Gateway.OpenApi;
 using Gateway.Auth;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal static class JobEndpoints
     {
         routes.MapMethods("/job/{job_id}", [HttpMethods.Get, HttpMethods.Head], GetJobAsync)
             .WithName("GetJob")
+            .WithMetadata(new UsageRoute(TelemetryExtensions.JobRoute))
             .WithTags("Jobs")
             .WithSummary("Get a job's status and result")
             .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.")

@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ internal sealed class JobReader(
     CacheKeys keys,
     UpstreamClient upstream,
     UpstreamBudget budget,
+    GatewayMetrics metrics,
     IOptions<CacheOptions> options,
     TimeProvider time,
     ILogger<JobReader> logger)
@@ -50,6 +52,7 @@ internal sealed class JobReader(
             return new JobRead(UpstreamFailure.BudgetExhausted, 0, null, default, null, CacheOutcome.Miss, recheck.Available);
         }
 
+        metrics.UpstreamCall(team, TelemetryExtensions.JobRoute);
         var response = await upstream.GetJobAsync(jobId, CancellationToken.None);
         if (response.Failure != UpstreamFailure.None)
         {

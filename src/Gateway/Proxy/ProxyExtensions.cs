@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Jobs;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 
 namespace Gateway.Proxy;
@@ -34,8 +35,9 @@ internal static class ProxyExtensions
                 return;
             }
 
+            context.RequestServices.GetRequiredService<GatewayMetrics>().UpstreamCall(context.Team(), TelemetryExtensions.ForwardedRoute);
             await next();
-        }));
+        })).WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute));
         return routes;
     }
 }

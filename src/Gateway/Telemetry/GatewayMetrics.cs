@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Telemetry;
+
+/// <summary>
+/// Per-team usage, so an operator can see which team spends the shared Reducto quota and how much the cache saves.
+/// Every instrument carries the team's name (never its key).
+/// </summary>
+internal sealed class GatewayMetrics
+{
+    public const string MeterName = "Gateway";
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _upstreamRequests;
+    private readonly Counter<long> _throttled;
+    private readonly Counter<long> _bytesServed;
+
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Requests answered, by team and route");
+        _cacheHits = meter.CreateCounter<long>("gateway.cache.hits", "{request}", "Job reads answered from the cache");
+        _upstreamRequests = meter.CreateCounter<long>("gateway.upstream.requests", "{request}", "Calls made to Reducto on a team's behalf");
+        _throttled = meter.CreateCounter<long>("gateway.throttled", "{request}", "429 answers, from the gateway's budget or from Reducto");
+        _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
+    }
+
+    public void Answered(string team, string route, int statusCode, bool cacheHit, long? bytes)
+    {
+        var teamTag = new KeyValuePair<string, object?>("team", team);
+        _requests.Add(1, teamTag, new("route", route), new("status", statusCode));
+        if (cacheHit)
+        {
+            _cacheHits.Add(1, teamTag);
+        }
+
+        if (statusCode == StatusCodes.Status429TooManyRequests)
+        {
+            _throttled.Add(1, teamTag, new("route", route));
+        }
+
+        if (bytes is > 0)
+        {
+            _bytesServed.Add(bytes.Value, teamTag, new("route", route));
+        }
+    }
+
+    public void UpstreamCall(string team, string route) =>
+        _upstreamRequests.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route));
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Telemetry;
+
+/// <remarks>
+/// Meters are process-wide by name, and other test classes run gateways in this process at the same time, so these
+/// tests use team names of their own.
+/// </remarks>
+public sealed class UsageMetricsTests : GatewayTest
+{
+    private const string MetricsA = "metrics-a";
+    private const string MetricsB = "metrics-b";
+    private const string KeyA = "metrics-team-a-key-0001";
+    private const string KeyB = "metrics-team-b-key-0002";
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Auth:ClientKeys:" + MetricsA] = KeyA,
+        ["Auth:ClientKeys:" + MetricsB] = KeyB,
+        ["Teams:" + MetricsB + ":RequestsPerSecond"] = "5",
+    };
+
+    [Fact]
+    public async Task Metrics_CountRequestsHitsUpstreamCallsAndBytes_PerTeam()
+    {
+        using var teamA = Gateway.CreateClient(KeyA);
+        using var teamB = Gateway.CreateClient(KeyB);
+        long bytes = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await teamA.GetAsync("/job/done-metrics", Cancel);
+            bytes += (await response.Content.ReadAsByteArrayAsync(Cancel)).Length;
+        }
+
+        using (await teamB.GetAsync("/job/pending-metrics", Cancel))
+        using (await teamB.GetAsync("/version", Cancel))
+        {
+        }
+
+        var metrics = await ScrapeAsync();
+
+        Assert.Equal(4, Value(metrics, "gateway_requests_total", MetricsA));
+        Assert.Equal(3, Value(metrics, "gateway_cache_hits_total", MetricsA));
+        Assert.Equal(1, Value(metrics, "gateway_upstream_requests_total", MetricsA));
+        Assert.Equal(bytes, Value(metrics, "gateway_bytes_served_bytes_total", MetricsA));
+        Assert.Equal(2, Value(metrics, "gateway_requests_total", MetricsB));
+        Assert.Equal(2, Value(metrics, "gateway_upstream_requests_total", MetricsB));
+        Assert.Equal(0, Value(metrics, "gateway_cache_hits_total", MetricsB));
+        Assert.DoesNotContain(KeyA, metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(KeyB, metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TeamCeiling_Gives429ProblemToThatTeamOnly_AndIsCounted()
+    {
+        using var teamA = Gateway.CreateClient(KeyA);
+        using var teamB = Gateway.CreateClient(KeyB);
+        var bStatuses = new List<HttpStatusCode>();
+        var aStatuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 15; i++)
+        {
+            using (var b = await teamB.GetAsync("/job/done-ceiling", Cancel))
+            {
+                bStatuses.Add(b.StatusCode);
+                if (b.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    Assert.Contains("team-limit-reached", await b.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+                    Assert.NotNull(b.Header("retry-after-ms"));
+                }
+            }
+
+            using var a = await teamA.GetAsync("/job/done-ceiling", Cancel);
+            aStatuses.Add(a.StatusCode);
+        }
+
+        Assert.InRange(bStatuses.Count(s => s == HttpStatusCode.OK), 5, 7);
+        Assert.All(aStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(bStatuses.Count(s => s == HttpStatusCode.TooManyRequests), Value(await ScrapeAsync(), "gateway_throttled_total", MetricsB));
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var anonymous = Gateway.CreateClient(gatewayKey: null);
+        using var response = await anonymous.GetAsync("/metrics", Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(Cancel);
+    }
+
+    private static long Value(string metrics, string name, string team) =>
+        Regex.Matches(metrics, "^" + Regex.Escape(name) + "\\{([^}]*)\\} ([0-9.eE+]+)", RegexOptions.Multiline)
+            .Where(m => m.Groups[1].Value.Contains($"team=\"{team}\"", StringComparison.Ordinal))
+            .Sum(m => (long)double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+}
