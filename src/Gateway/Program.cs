@@ -35,6 +35,7 @@ app.UseRateLimiter();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapJobs();
+app.MapCachePurge();
 app.MapReductoProxy();
 
 app.Run();

@@ -20,11 +20,18 @@ internal static class AuthExtensions
             // Every endpoint needs a key unless it says otherwise (health, OpenAPI) or anonymous use was chosen.
             if (!keys.AllowAnonymous)
             {
-                authorization.FallbackPolicy = new AuthorizationPolicyBuilder(GatewayKeyHandler.SchemeName).RequireAuthenticatedUser().Build();
+                authorization.FallbackPolicy = new AuthorizationPolicyBuilder(GatewayKeyHandler.SchemeName)
+                    .RequireClaim(GatewayKeyHandler.TeamClaim)
+                    .Build();
             }
         });
+        services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, static policy => policy
+            .AddAuthenticationSchemes(GatewayKeyHandler.SchemeName)
+            .RequireRole(GatewayKeyHandler.AdminRole));
         return services;
     }
+
+    public const string AdminPolicy = "gateway-admin";
 
     public static WebApplication UseGatewayKeys(this WebApplication app)
     {

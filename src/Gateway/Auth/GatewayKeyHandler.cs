@@ -18,6 +18,7 @@ internal sealed class GatewayKeyHandler(
 {
     public const string SchemeName = "GatewayKey";
     public const string TeamClaim = "gateway.team";
+    public const string AdminRole = "gateway-admin";
     private const string BearerPrefix = "Bearer ";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -35,7 +36,9 @@ internal sealed class GatewayKeyHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown gateway key."));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, team), new Claim(TeamClaim, team)], SchemeName);
+        var identity = team == GatewayKeys.AdminTeam
+            ? new ClaimsIdentity([new Claim(ClaimTypes.Name, team), new Claim(ClaimTypes.Role, AdminRole)], SchemeName)
+            : new ClaimsIdentity([new Claim(ClaimTypes.Name, team), new Claim(TeamClaim, team)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

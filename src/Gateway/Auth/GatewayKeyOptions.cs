@@ -11,6 +11,12 @@ public sealed class GatewayKeyOptions
     /// </summary>
     public Dictionary<string, string> ClientKeys { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The operators' key for the admin endpoints (cache purge), plain or <c>sha256:&lt;hex&gt;</c>. Not a team key: it
+    /// cannot read jobs or reach Reducto. Unset: the admin endpoints refuse everyone.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
     /// <summary>Let requests without a key through. Must be set explicitly: with no keys the gateway refuses to start.</summary>
     public bool AllowAnonymous { get; set; }
 }

@@ -35,6 +35,12 @@ internal sealed partial class GatewayKeyOptionsValidator : IValidateOptions<Gate
             }
         }
 
+        if (options.AdminKey is { Length: > 0 } admin && admin.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) &&
+            !Sha256Hex().IsMatch(admin[GatewayKeys.HashPrefix.Length..]))
+        {
+            failures.Add($"{GatewayKeyOptions.SectionName}:AdminKey must be sha256: followed by 64 hex digits.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -14,9 +14,13 @@ internal sealed class GatewayKeys(IOptions<GatewayKeyOptions> options)
 
     private readonly (string Team, byte[] Hash)[] _teams = [.. options.Value.ClientKeys.Select(static pair => (pair.Key, HashOf(pair.Value)))];
 
+    public const string AdminTeam = "(admin)";
+
+    private readonly byte[]? _admin = string.IsNullOrWhiteSpace(options.Value.AdminKey) ? null : HashOf(options.Value.AdminKey);
+
     public bool AllowAnonymous => options.Value.AllowAnonymous;
 
-    /// <summary>The team that owns <paramref name="presented"/>, or null.</summary>
+    /// <summary>The team that owns <paramref name="presented"/>, <see cref="AdminTeam"/> for the admin key, or null.</summary>
     public string? Find(ReadOnlySpan<char> presented)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
@@ -29,6 +33,11 @@ internal sealed class GatewayKeys(IOptions<GatewayKeyOptions> options)
             {
                 team = candidate.Team;
             }
+        }
+
+        if (_admin is not null && CryptographicOperations.FixedTimeEquals(hash, _admin))
+        {
+            team = AdminTeam;
         }
 
         return team;

@@ -56,6 +56,10 @@ internal static class GatewayProblems
             "Your team's configured requests-per-second ceiling is reached. Retry after the hinted delay.", retry: true);
     }
 
+    public static ProblemHttpResult CacheUnavailable(HttpContext context) =>
+        Create(context, StatusCodes.Status503ServiceUnavailable, "cache-unavailable", "Cache unavailable",
+            "The cache did not answer, so the entry could not be removed. Retry once the cache is back.", retry: true);
+
     public static ProblemHttpResult UpstreamTooLarge(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
             "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);
