@@ -22,6 +22,7 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
 builder.Services.AddGatewayTelemetry();
 builder.Services.AddGracefulShutdown();
+builder.Services.AddServerLimits();
 builder.Services.AddHostedService<StartupReport>();
 
 var app = builder.Build();

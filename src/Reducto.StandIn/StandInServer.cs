@@ -6,6 +6,9 @@ namespace Reducto.StandIn;
 /// <summary>A running stand-in on a real socket, with what it received and what it is scripted to do.</summary>
 public sealed class StandInServer : IAsyncDisposable
 {
+    // Reducto takes multipart uploads up to 100 MB.
+    private const long UploadLimitBytes = 110L * 1024 * 1024;
+
     private WebApplication _app = null!;
 
     private StandInServer(StandInOptions options)
@@ -30,6 +33,7 @@ public sealed class StandInServer : IAsyncDisposable
         var server = new StandInServer(options ?? new StandInOptions());
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = UploadLimitBytes);
         builder.Logging.ClearProviders();
         server._app = builder.Build();
         server._app.MapStandIn(server);
@@ -42,6 +46,7 @@ public sealed class StandInServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = UploadLimitBytes);
         var options = builder.Configuration.GetSection(StandInOptions.SectionName).Get<StandInOptions>() ?? new StandInOptions();
         var server = new StandInServer(options);
         server._app = builder.Build();

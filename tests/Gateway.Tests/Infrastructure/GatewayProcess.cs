@@ -43,6 +43,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
+    /// <summary>The process's peak resident memory so far (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
     public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment) => new(environment);
 
     public Task<Uri> Listening(TimeSpan timeout) => _listening.Task.WaitAsync(timeout);

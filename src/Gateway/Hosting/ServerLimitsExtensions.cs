@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Gateway.Hosting;
+
+internal static class ServerLimitsExtensions
+{
+    private const string LimitsSection = "Kestrel:Limits";
+
+    /// <summary>
+    /// Binds <c>Kestrel:Limits</c> (header sizes, URL length, body size). Kestrel reads only endpoints and certificates
+    /// from its section by itself; without this the limits in appsettings.json would silently not apply.
+    /// </summary>
+    public static IServiceCollection AddServerLimits(this IServiceCollection services)
+    {
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IConfiguration>(static (kestrel, configuration) => configuration.GetSection(LimitsSection).Bind(kestrel.Limits));
+        return services;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+using Reducto.StandIn;
+
+namespace Gateway.Tests.Proxy;
+
+public sealed class UploadStreamingTests(ITestOutputHelper output)
+{
+    private const long UploadBytes = 100L * 1024 * 1024;
+
+    [Fact]
+    public async Task HundredMegabyteUpload_IsStreamedThrough_WithoutTheGatewayHoldingIt()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var upstream = await StandInServer.StartAsync(cancellationToken: cancel);
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
+            ["Upstream__ApiKey"] = GatewayFactory.ServerKey,
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+        });
+        using var client = new HttpClient { BaseAddress = await gateway.Listening(TimeSpan.FromSeconds(30)), Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
+        using (var warm = await client.GetAsync("/version", cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        var before = gateway.PeakResidentBytes;
+        using var content = new StreamContent(new PatternStream(UploadBytes), 64 * 1024);
+        content.Headers.ContentType = new("application/pdf");
+        content.Headers.ContentLength = UploadBytes;
+        using var response = await client.PostAsync("/upload", content, cancel);
+        var after = gateway.PeakResidentBytes;
+
+        output.WriteLine($"gateway peak RSS: {before / 1048576} MiB before, {after / 1048576} MiB after a {UploadBytes / 1048576} MiB upload");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("reducto://", await response.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
+        Assert.Equal(UploadBytes, upstream.Requests.UploadedBytes);
+        Assert.True(after - before < 40L * 1024 * 1024, $"peak RSS grew by {(after - before) / 1048576} MiB during the upload");
+    }
+
+    /// <summary>100 MB that never exist in memory at once, on the test's side either.</summary>
+    private sealed class PatternStream(long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            for (var i = 0; i < n; i++)
+            {
+                buffer[offset + i] = (byte)((_position + i) % 251);
+            }
+
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
