@@ -24,8 +24,8 @@ public sealed class CacheOptions
     public TimeSpan UnparsedUrlTtl { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Memory budget of the in-process cache used when no Redis is configured. Past it, entries are evicted
-    /// (oldest and least used first); a single body larger than the budget is simply not stored.
+    /// Memory budget of the in-process tier (in front of Redis, or the only tier without it). Past it, entries are
+    /// compacted away (expired first, then least recently used); a body larger than the budget is simply not kept.
     /// </summary>
     [Range(1L << 20, 1L << 40)]
     public long InProcessSizeLimitBytes { get; set; } = 256L << 20;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,20 +17,19 @@ internal static class CachingExtensions
     public static IServiceCollection AddJobCache(this IServiceCollection services)
     {
         services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>().BindConfiguration(CacheOptions.SectionName);
-        services.AddSingleton<IDistributedCache>(static provider =>
+        services.AddSingleton(static provider =>
         {
             var cache = provider.GetRequiredService<IOptions<CacheOptions>>().Value;
             var redis = provider.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName);
-            return string.IsNullOrWhiteSpace(redis)
-                ? new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { SizeLimit = cache.InProcessSizeLimitBytes }))
-                : new RedisCache(Options.Create(RedisOptions(redis, cache)));
+            return new SharedStore(string.IsNullOrWhiteSpace(redis) ? null : new RedisCache(Options.Create(RedisOptions(redis, cache))));
         });
+        services.AddSingleton<MemoryTier>();
         services.AddSingleton(static provider =>
         {
             var redis = provider.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName);
             return new CacheDescription(string.IsNullOrWhiteSpace(redis)
-                ? "in-process (no ConnectionStrings:Redis configured)"
-                : "Redis at " + string.Join(",", ConfigurationOptions.Parse(redis).EndPoints.Select(static e => e.ToString())));
+                ? "in-process only (no ConnectionStrings:Redis configured)"
+                : "in-process in front of Redis at " + string.Join(",", ConfigurationOptions.Parse(redis).EndPoints.Select(static e => e.ToString())));
         });
         services.AddSingleton<CacheKeys>();
         services.AddSingleton<ResponseCache>();
@@ -57,6 +55,9 @@ internal static class CachingExtensions
         return new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = cache.InstanceName };
     }
 }
+
+/// <summary>The cache shared by all replicas (Redis), or none: then the memory tier is the only one.</summary>
+internal sealed record SharedStore(IDistributedCache? Store);
 
 /// <summary>Which cache this process runs on, for the start-up report.</summary>
 internal sealed record CacheDescription(string Text);

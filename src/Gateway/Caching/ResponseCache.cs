@@ -7,35 +7,51 @@ namespace Gateway.Caching;
 internal readonly record struct CacheLookup(CachedResponse? Entry, bool Available);
 
 /// <summary>
-/// Terminal responses in the distributed cache, failing open. The first failure opens a breaker: from then on
-/// requests skip the cache at once (no per-request connect or command timeouts) and are served from the upstream,
-/// while one background probe asks the cache every <see cref="CacheOptions.RedisRetryInterval"/> and closes the
-/// breaker when it answers. The outage and the recovery are each logged once.
+/// Terminal responses in two tiers: the in-process <see cref="MemoryTier"/> first, then the shared store (Redis) when
+/// one is configured. The shared store fails open. Its first failure opens a breaker: from then on requests skip it at
+/// once (no per-request connect or command timeouts) and are served from the memory tier or the upstream, while one
+/// background probe asks it every <see cref="CacheOptions.RedisRetryInterval"/> and closes the breaker when it
+/// answers. The outage and the recovery are each logged once.
 /// </summary>
 internal sealed class ResponseCache(
-    IDistributedCache store,
+    MemoryTier memory,
+    SharedStore shared,
     IOptions<CacheOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ResponseCache> logger)
 {
     private const string ProbeKey = "probe";
+    private readonly IDistributedCache? _store = shared.Store;
     private int _unavailable;
 
+    /// <summary>Whether the shared store answers (always true when there is none).</summary>
     public bool IsAvailable => Volatile.Read(ref _unavailable) == 0;
 
     public async Task<CacheLookup> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (!IsAvailable)
+        var now = time.GetUtcNow();
+        if (memory.Get(key, now) is { } local)
         {
-            return new CacheLookup(null, false);
+            return new CacheLookup(local, IsAvailable);
+        }
+
+        if (_store is null || !IsAvailable)
+        {
+            return new CacheLookup(null, IsAvailable);
         }
 
         try
         {
-            var stored = await store.GetAsync(key, cancellationToken);
+            var stored = await _store.GetAsync(key, cancellationToken);
             var entry = stored is null ? null : CachedResponse.Deserialize(stored);
-            return new CacheLookup(entry is not null && entry.IsFreshAt(time.GetUtcNow()) ? entry : null, true);
+            if (entry is null || !entry.IsFreshAt(now))
+            {
+                return new CacheLookup(null, true);
+            }
+
+            memory.Set(key, entry);
+            return new CacheLookup(entry, true);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -44,9 +60,16 @@ internal sealed class ResponseCache(
         }
     }
 
-    /// <returns>Whether the entry was stored.</returns>
+    /// <summary>Stores in the memory tier, and in the shared store when it answers.</summary>
+    /// <returns>Whether the shared store has it too (true when there is none).</returns>
     public async Task<bool> SetAsync(string key, CachedResponse entry, CancellationToken cancellationToken)
     {
+        memory.Set(key, entry);
+        if (_store is null)
+        {
+            return true;
+        }
+
         if (!IsAvailable)
         {
             return false;
@@ -54,7 +77,7 @@ internal sealed class ResponseCache(
 
         try
         {
-            await store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
+            await _store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -67,6 +90,12 @@ internal sealed class ResponseCache(
     /// <returns>Whether the cache confirmed the removal (false while it is unavailable).</returns>
     public async Task<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
+        memory.Remove(key);
+        if (_store is null)
+        {
+            return true;
+        }
+
         if (!IsAvailable)
         {
             return false;
@@ -74,7 +103,7 @@ internal sealed class ResponseCache(
 
         try
         {
-            await store.RemoveAsync(key, cancellationToken);
+            await _store.RemoveAsync(key, cancellationToken);
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -100,7 +129,7 @@ internal sealed class ResponseCache(
             try
             {
                 await Task.Delay(options.Value.RedisRetryInterval, time, stopping);
-                await store.GetAsync(ProbeKey, stopping);
+                await _store!.GetAsync(ProbeKey, stopping);
                 Volatile.Write(ref _unavailable, 0);
                 logger.CacheRecovered();
                 return;

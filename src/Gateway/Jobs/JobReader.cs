@@ -85,13 +85,10 @@ internal sealed class JobReader(
         }
 
         var entry = new CachedResponse(response.ContentType ?? "application/json", etag, body, now + lifetime);
-        if (!await cache.SetAsync(key, entry, CancellationToken.None))
-        {
-            return read with { CacheAvailable = false };
-        }
-
+        // Always kept in this process's memory tier; the flag says whether the shared store (Redis) took it too.
+        var shared = await cache.SetAsync(key, entry, CancellationToken.None);
         logger.Stored(jobId, lifetime);
-        return read with { Outcome = CacheOutcome.MissStored, CacheAvailable = true };
+        return read with { Outcome = CacheOutcome.MissStored, CacheAvailable = shared };
     }
 
     private static JobRead FromCache(CachedResponse entry) =>

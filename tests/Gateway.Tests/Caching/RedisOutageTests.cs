@@ -1,6 +1,8 @@
 using System.Net;
 using Gateway.Caching;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Caching;
 
@@ -41,16 +43,22 @@ public sealed class RedisOutageTests : GatewayTest
         {
             using var response = await GetJobAsync(i % 2 == 0 ? during : before);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Contains("detail=cache-unavailable", response.Header("Cache-Status"), StringComparison.Ordinal);
+            // The memory tier keeps serving what it holds, and takes new jobs, while Redis is down.
+            var expected = i == 0 ? "Gateway; fwd=uri-miss; stored; detail=cache-unavailable" : "Gateway; hit";
+            Assert.Equal(expected, response.Header("Cache-Status"));
         }
 
+        Assert.Equal(1, Upstream.Requests.CountForJob(before));
+        Assert.Equal(1, Upstream.Requests.CountForJob(during));
         Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheUnavailableId);
 
         await _redis.StartAsync();
-        var after = NewId("done-");
+        var after = string.Empty;
         string? last = null;
         await Eventually.Until(async () =>
         {
+            // A fresh job each time: one read while Redis is still down would keep it in the memory tier.
+            after = NewId("done-");
             using var response = await GetJobAsync(after);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             last = response.Header("Cache-Status");
@@ -61,18 +69,23 @@ public sealed class RedisOutageTests : GatewayTest
 
         using var hit = await GetJobAsync(after);
         Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));
+
+        // And it is in Redis itself, not only in this process's memory tier.
+        var prefix = Gateway.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName;
+        var key = Gateway.Services.GetRequiredService<CacheKeys>().ForJob(after);
+        Assert.Equal(":1", await _redis.SendAsync("EXISTS", prefix + key));
         Assert.Contains(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheRecoveredId);
     }
 
     [Fact]
     public async Task RedisStalled_RequestsAreAnsweredFromUpstreamWithinTheRedisTimeout()
     {
-        var id = NewId("done-");
-        using (var warm = await GetJobAsync(id))
+        using (var warm = await GetJobAsync(NewId("done-")))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
 
+        var id = NewId("done-");
         var sleeping = _redis.SendAsync("DEBUG", "SLEEP", "3");
         await Task.Delay(100, Cancel);
         var watch = System.Diagnostics.Stopwatch.StartNew();
