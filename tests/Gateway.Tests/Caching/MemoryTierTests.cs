@@ -3,24 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Caching;
 
-public sealed class MemoryTierTests : GatewayTest
+public sealed class MemoryTierTests : PrivateRedisGatewayTest
 {
-    private readonly RedisServer _redis = new();
-
-    protected override string? RedisConnectionString => _redis.ConnectionString;
-
-    public override async ValueTask InitializeAsync()
-    {
-        await _redis.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task HitsFromTheMemoryTier_NeedNeitherRedisNorTheUpstream()
     {
@@ -30,14 +14,14 @@ public sealed class MemoryTierTests : GatewayTest
             Assert.Equal("Gateway; fwd=uri-miss; stored", stored.Header("Cache-Status"));
         }
 
-        Assert.Equal("+OK", await _redis.SendAsync("FLUSHALL"));
+        Assert.Equal("+OK", await Redis.SendAsync("FLUSHALL"));
         for (var i = 0; i < 100; i++)
         {
             using var hit = await GetJobAsync(id);
             Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));
         }
 
-        Assert.Equal(":0", await _redis.SendAsync("DBSIZE"));
+        Assert.Equal(":0", await Redis.SendAsync("DBSIZE"));
         Assert.Equal(1, Upstream.Requests.CountForJob(id));
     }
 
@@ -49,7 +33,7 @@ public sealed class MemoryTierTests : GatewayTest
         {
         }
 
-        await using var replica = new GatewayFactory(Upstream.BaseAddress, _redis.ConnectionString,
+        await using var replica = new GatewayFactory(Upstream.BaseAddress, Redis.ConnectionString,
             new Dictionary<string, string?> { ["Cache:InstanceName"] = Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<global::Gateway.Caching.CacheOptions>>().Value.InstanceName });
         using var client = replica.CreateClient();
         using (var fromRedis = await client.GetAsync("/job/" + id, Cancel))
@@ -57,7 +41,7 @@ public sealed class MemoryTierTests : GatewayTest
             Assert.Equal("Gateway; hit", fromRedis.Header("Cache-Status"));
         }
 
-        Assert.Equal("+OK", await _redis.SendAsync("FLUSHALL"));
+        Assert.Equal("+OK", await Redis.SendAsync("FLUSHALL"));
         using (var fromMemory = await client.GetAsync("/job/" + id, Cancel))
         {
             Assert.Equal("Gateway; hit", fromMemory.Header("Cache-Status"));

@@ -7,25 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Tests.Caching;
 
 /// <summary>Stops and restarts a private redis-server mid-test; the shared one is never touched.</summary>
-public sealed class RedisOutageTests : GatewayTest
+public sealed class RedisOutageTests : PrivateRedisGatewayTest
 {
-    private readonly RedisServer _redis = new();
-
-    protected override string? RedisConnectionString => _redis.ConnectionString;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Cache:RedisTimeout"] = "00:00:00.500" };
-
-    public override async ValueTask InitializeAsync()
-    {
-        await _redis.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
 
     [Fact]
     public async Task RedisStoppedMidTest_EveryRequestIsStillAnswered_AndCachingResumesWhenItReturns()
@@ -36,7 +20,7 @@ public sealed class RedisOutageTests : GatewayTest
             Assert.Equal("Gateway; fwd=uri-miss; stored", stored.Header("Cache-Status"));
         }
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
 
         var during = NewId("done-");
         for (var i = 0; i < 20; i++)
@@ -52,7 +36,7 @@ public sealed class RedisOutageTests : GatewayTest
         Assert.Equal(1, Upstream.Requests.CountForJob(during));
         Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheUnavailableId);
 
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         var after = string.Empty;
         string? last = null;
         await Eventually.Until(async () =>
@@ -73,7 +57,7 @@ public sealed class RedisOutageTests : GatewayTest
         // And it is in Redis itself, not only in this process's memory tier.
         var prefix = Gateway.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName;
         var key = Gateway.Services.GetRequiredService<CacheKeys>().ForJob(after);
-        Assert.Equal(":1", await _redis.SendAsync("EXISTS", prefix + key));
+        Assert.Equal(":1", await Redis.SendAsync("EXISTS", prefix + key));
         Assert.Contains(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheRecoveredId);
     }
 
@@ -86,7 +70,7 @@ public sealed class RedisOutageTests : GatewayTest
         }
 
         var id = NewId("done-");
-        var sleeping = _redis.SendAsync("DEBUG", "SLEEP", "3");
+        var sleeping = Redis.SendAsync("DEBUG", "SLEEP", "3");
         await Task.Delay(100, Cancel);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var response = await GetJobAsync(id);

@@ -4,30 +4,14 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Health;
 
-public sealed class HealthTests : GatewayTest
+public sealed class HealthTests : PrivateRedisGatewayTest
 {
-    private readonly RedisServer _redis = new();
-
-    protected override string? RedisConnectionString => _redis.ConnectionString;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Cache:RedisTimeout"] = "00:00:00.500" };
-
-    public override async ValueTask InitializeAsync()
-    {
-        await _redis.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
 
     [Fact]
     public async Task Liveness_IsHealthyWithoutCheckingDependencies()
     {
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         using var response = await Client.GetAsync("/healthz", Cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
@@ -43,7 +27,7 @@ public sealed class HealthTests : GatewayTest
         Assert.Equal("Healthy", healthy.Status);
         Assert.Equal(["cache", "upstream"], healthy.Checks.Keys.Order());
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         using (await GetJobAsync(NewId("done-")))
         {
         }
@@ -53,7 +37,7 @@ public sealed class HealthTests : GatewayTest
         Assert.Equal("Degraded", degraded.Checks["cache"]);
         Assert.Equal("Healthy", degraded.Checks["upstream"]);
 
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         await Eventually.Until(async () => (await ReadyAsync()).Status == "Healthy", TimeSpan.FromSeconds(15), "readiness recovers with Redis");
     }
 
