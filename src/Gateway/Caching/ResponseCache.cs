@@ -28,6 +28,9 @@ internal sealed class ResponseCache(
     /// <summary>Whether the shared store answers (always true when there is none).</summary>
     public bool IsAvailable => Volatile.Read(ref _unavailable) == 0;
 
+    /// <summary>The memory tier alone: what this process itself stored or read lately.</summary>
+    public CachedResponse? GetLocal(string key) => memory.Get(key, time.GetUtcNow());
+
     public async Task<CacheLookup> GetAsync(string key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

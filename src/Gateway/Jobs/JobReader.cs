@@ -40,27 +40,28 @@ internal sealed class JobReader(
 
     private async Task<JobRead> FetchAsync(string jobId, string key, string team)
     {
-        // A flight that ended between this caller's miss and its own start may have stored the job already.
-        var recheck = await cache.GetAsync(key, CancellationToken.None);
-        if (recheck.Entry is { } stored)
+        // A flight that ended between this caller's miss and its own start may have stored the job already. Every
+        // store lands in this process's memory tier, so that is the only place to look: no second Redis round trip.
+        if (cache.GetLocal(key) is { } stored)
         {
             return FromCache(stored);
         }
 
+        var cacheAvailable = cache.IsAvailable;
         if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
         {
-            return new JobRead(UpstreamFailure.BudgetExhausted, 0, null, default, null, CacheOutcome.Miss, recheck.Available);
+            return new JobRead(UpstreamFailure.BudgetExhausted, 0, null, default, null, CacheOutcome.Miss, cacheAvailable);
         }
 
         metrics.UpstreamCall(team, TelemetryExtensions.JobRoute);
         var response = await upstream.GetJobAsync(jobId, CancellationToken.None);
         if (response.Failure != UpstreamFailure.None)
         {
-            return new JobRead(response.Failure, 0, null, default, null, CacheOutcome.Miss, recheck.Available);
+            return new JobRead(response.Failure, 0, null, default, null, CacheOutcome.Miss, cacheAvailable);
         }
 
         var body = response.BodyOrEmpty;
-        var read = new JobRead(UpstreamFailure.None, response.StatusCode, response.ContentType, body, null, CacheOutcome.Miss, recheck.Available,
+        var read = new JobRead(UpstreamFailure.None, response.StatusCode, response.ContentType, body, null, CacheOutcome.Miss, cacheAvailable,
             RetryAfterHint: response.RetryAfterHint);
         if (response.StatusCode != StatusCodes.Status200OK || !JobStatus.IsTerminal(JobStatus.Read(body)))
         {
