@@ -11,7 +11,7 @@ namespace Gateway.Caching;
 /// </summary>
 internal sealed class CacheKeys(IOptions<UpstreamOptions> upstream)
 {
-    private readonly string _prefix = "job:v1:" + Fingerprint(upstream.Value) + ":";
+    private readonly string _prefix = "job:v2:" + Fingerprint(upstream.Value) + ":";
 
     public string ForJob(string jobId) => _prefix + jobId;
 

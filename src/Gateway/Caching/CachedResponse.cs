@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -6,16 +7,25 @@ namespace Gateway.Caching;
 
 /// <summary>
 /// A stored terminal response: the upstream's exact bytes, its content type, a strong ETag computed once at store
-/// time, and the instant it stops being fresh. The gateway checks freshness itself rather than trusting the store's
-/// expiry, so every tier agrees on one clock.
+/// time, the instant it stops being fresh, and, when it pays, a gzip copy with its own ETag (a different
+/// representation needs a different strong validator). The gateway checks freshness itself rather than trusting the
+/// store's expiry, so every tier agrees on one clock.
 /// </summary>
 /// <remarks>
-/// Wire form (version 1): [1 version][8 expires, unix ms, big endian][1 etag length][etag][2 content-type length]
-/// [content type][body]. Reading it slices the body out of the stored array without copying it.
+/// Wire form (version 2): [1 version][8 expires, unix ms, big endian][1 etag length][etag][2 content-type length]
+/// [content type][1 encoding: 0 identity, 1 gzip][payload]. Redis holds the gzip copy when there is one, so large
+/// results cost a fraction of the memory and network; a process that reads it decompresses once and keeps both forms
+/// in its memory tier, so hits of either encoding are sent as stored, without work per request.
 /// </remarks>
-internal sealed class CachedResponse(string contentType, string etag, ReadOnlyMemory<byte> body, DateTimeOffset expiresAt)
+internal sealed class CachedResponse(
+    string contentType, string etag, ReadOnlyMemory<byte> body, DateTimeOffset expiresAt, ReadOnlyMemory<byte> gzip = default)
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte Identity = 0;
+    private const byte Gzip = 1;
+
+    // Below this a gzip copy saves too little to be worth a second representation.
+    private const int MinimumCompressibleBytes = 1024;
 
     public string ContentType { get; } = contentType;
 
@@ -25,7 +35,16 @@ internal sealed class CachedResponse(string contentType, string etag, ReadOnlyMe
 
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
 
+    /// <summary>The gzip copy, or empty when compression did not pay.</summary>
+    public ReadOnlyMemory<byte> GzipBody { get; } = gzip;
+
+    public string? GzipETag { get; } = gzip.IsEmpty ? null : etag[..^1] + "-gzip\"";
+
     public bool IsFreshAt(DateTimeOffset now) => now < ExpiresAt;
+
+    /// <summary>Builds an entry from upstream bytes: the ETag and the gzip copy are computed here, once per job.</summary>
+    public static CachedResponse Create(string contentType, string etag, byte[] body, DateTimeOffset expiresAt) =>
+        new(contentType, etag, body, expiresAt, Compress(body));
 
     public static string ComputeETag(ReadOnlySpan<byte> body)
     {
@@ -38,7 +57,8 @@ internal sealed class CachedResponse(string contentType, string etag, ReadOnlyMe
     {
         var etag = Encoding.ASCII.GetBytes(ETag);
         var contentType = Encoding.UTF8.GetBytes(ContentType);
-        var buffer = new byte[1 + 8 + 1 + etag.Length + 2 + contentType.Length + Body.Length];
+        var payload = GzipBody.IsEmpty ? Body : GzipBody;
+        var buffer = new byte[1 + 8 + 1 + etag.Length + 2 + contentType.Length + 1 + payload.Length];
         var span = buffer.AsSpan();
         span[0] = Version;
         BinaryPrimitives.WriteInt64BigEndian(span[1..], ExpiresAt.ToUnixTimeMilliseconds());
@@ -47,14 +67,16 @@ internal sealed class CachedResponse(string contentType, string etag, ReadOnlyMe
         var at = 10 + etag.Length;
         BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)contentType.Length);
         contentType.CopyTo(span[(at + 2)..]);
-        Body.Span.CopyTo(span[(at + 2 + contentType.Length)..]);
+        at += 2 + contentType.Length;
+        span[at] = GzipBody.IsEmpty ? Identity : Gzip;
+        payload.Span.CopyTo(span[(at + 1)..]);
         return buffer;
     }
 
     /// <summary>Null for anything that is not a well-formed entry of this version (an old format, a foreign key).</summary>
     public static CachedResponse? Deserialize(byte[] stored)
     {
-        if (stored.Length < 12 || stored[0] != Version)
+        if (stored.Length < 13 || stored[0] != Version)
         {
             return null;
         }
@@ -68,16 +90,45 @@ internal sealed class CachedResponse(string contentType, string etag, ReadOnlyMe
         }
 
         int contentTypeLength = BinaryPrimitives.ReadUInt16BigEndian(stored.AsSpan(at));
-        var bodyStart = at + 2 + contentTypeLength;
-        if (stored.Length < bodyStart)
+        var encodingAt = at + 2 + contentTypeLength;
+        if (stored.Length <= encodingAt)
         {
             return null;
         }
 
-        return new CachedResponse(
-            Encoding.UTF8.GetString(stored, at + 2, contentTypeLength),
-            Encoding.ASCII.GetString(stored, 10, etagLength),
-            stored.AsMemory(bodyStart),
-            expires);
+        var contentType = Encoding.UTF8.GetString(stored, at + 2, contentTypeLength);
+        var etag = Encoding.ASCII.GetString(stored, 10, etagLength);
+        var payload = stored.AsMemory(encodingAt + 1);
+        return stored[encodingAt] switch
+        {
+            Identity => new CachedResponse(contentType, etag, payload, expires),
+            Gzip => new CachedResponse(contentType, etag, Decompress(stored, encodingAt + 1), expires, payload),
+            _ => null,
+        };
+    }
+
+    private static ReadOnlyMemory<byte> Compress(byte[] body)
+    {
+        if (body.Length < MinimumCompressibleBytes)
+        {
+            return default;
+        }
+
+        using var output = new MemoryStream(body.Length / 4);
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return output.Length <= body.Length * 9L / 10 ? output.ToArray() : default;
+    }
+
+    private static byte[] Decompress(byte[] stored, int offset)
+    {
+        using var input = new MemoryStream(stored, offset, stored.Length - offset, writable: false);
+        using var decompressor = new GZipStream(input, CompressionMode.Decompress);
+        using var output = new MemoryStream((stored.Length - offset) * 4);
+        decompressor.CopyTo(output);
+        return output.ToArray();
     }
 }

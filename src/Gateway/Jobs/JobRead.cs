@@ -23,7 +23,9 @@ internal sealed record JobRead(
     CacheOutcome Outcome,
     bool CacheAvailable,
     bool Collapsed = false,
-    TimeSpan? RetryAfterHint = null)
+    TimeSpan? RetryAfterHint = null,
+    ReadOnlyMemory<byte> GzipBody = default,
+    string? GzipETag = null)
 {
     public bool IsTerminal => ETag is not null;
 }

@@ -85,7 +85,8 @@ internal sealed class JobReader(
             return read;
         }
 
-        var entry = new CachedResponse(response.ContentType ?? "application/json", etag, body, now + lifetime);
+        var entry = CachedResponse.Create(response.ContentType ?? "application/json", etag, body, now + lifetime);
+        read = read with { GzipBody = entry.GzipBody, GzipETag = entry.GzipETag };
         // Always kept in this process's memory tier; the flag says whether the shared store (Redis) took it too.
         var shared = await cache.SetAsync(key, entry, CancellationToken.None);
         logger.Stored(jobId, lifetime);
@@ -93,5 +94,6 @@ internal sealed class JobReader(
     }
 
     private static JobRead FromCache(CachedResponse entry) =>
-        new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true);
+        new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true,
+            GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
 }

@@ -5,7 +5,9 @@ namespace Gateway.Jobs;
 /// <summary>
 /// Writes a job response as Reducto sent it: same status, same content type, same bytes. Terminal responses carry
 /// their strong ETag and honour <c>If-None-Match</c>; everything else is marked <c>no-store</c> so no cache between
-/// the gateway and the caller keeps a job that is still changing.
+/// the gateway and the caller keeps a job that is still changing. A terminal job with a stored gzip copy is sent
+/// compressed, as stored, to callers that accept gzip (the official SDKs do), with its own ETag and
+/// <c>Vary: Accept-Encoding</c>.
 /// </summary>
 internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IResult
 {
@@ -18,7 +20,20 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
             response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] = ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (read.ETag is { } etag)
+        var body = read.Body;
+        var etag = read.ETag;
+        if (read.GzipETag is { } gzipETag)
+        {
+            response.Headers.Vary = "Accept-Encoding";
+            if (AcceptEncoding.AllowsGzip(httpContext.Request))
+            {
+                response.Headers.ContentEncoding = "gzip";
+                body = read.GzipBody;
+                etag = gzipETag;
+            }
+        }
+
+        if (etag is not null)
         {
             response.Headers.ETag = etag;
             if (NoneMatch(httpContext.Request, etag))
@@ -38,10 +53,10 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
             response.ContentType = contentType;
         }
 
-        response.ContentLength = read.Body.Length;
+        response.ContentLength = body.Length;
         if (!HttpMethods.IsHead(httpContext.Request.Method))
         {
-            await response.Body.WriteAsync(read.Body, httpContext.RequestAborted);
+            await response.Body.WriteAsync(body, httpContext.RequestAborted);
         }
     }
 

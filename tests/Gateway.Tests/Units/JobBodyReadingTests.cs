@@ -78,4 +78,20 @@ public sealed class JobBodyReadingTests
         Assert.Equal(entry.ExpiresAt, copy.ExpiresAt);
         Assert.Null(CachedResponse.Deserialize([9, 9, 9]));
     }
+
+    [Fact]
+    public void CachedResponse_StoresLargeBodiesCompressed_AndReadsThemBackExactly()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"status\":\"Completed\",\"text\":\"" + string.Concat(Enumerable.Repeat("lorem ipsum ", 2000)) + "\"}");
+        var entry = CachedResponse.Create("application/json", CachedResponse.ComputeETag(body), body, DateTimeOffset.UnixEpoch.AddDays(20000));
+        var stored = entry.Serialize();
+        var copy = CachedResponse.Deserialize(stored);
+
+        Assert.True(stored.Length < body.Length / 10, $"{stored.Length} of {body.Length}");
+        Assert.NotNull(copy);
+        Assert.Equal(body, copy.Body.ToArray());
+        Assert.Equal(entry.GzipBody.ToArray(), copy.GzipBody.ToArray());
+        Assert.Equal(entry.GzipETag, copy.GzipETag);
+        Assert.NotEqual(entry.ETag, entry.GzipETag);
+    }
 }
