@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+using Reducto.StandIn;
+
+namespace Gateway.Tests.Sdk;
+
+/// <summary>
+/// The official TypeScript SDK (reductoai 0.16.0, tests/sdk-e2e) against the real gateway process and the stand-in:
+/// a team runs the whole workflow (upload, async parse, poll, cancel, list) holding only its gateway key.
+/// </summary>
+public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
+{
+    private const string ServerKeyHeader = "Bearer " + GatewayFactory.ServerKey;
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
+
+    private StandInServer _upstream = null!;
+    private GatewayProcess _gateway = null!;
+    private Uri _address = null!;
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await SdkWorkspace.EnsureInstalledAsync(Cancel);
+
+        // Short enough to keep the test quick, long enough that the SDK sees Pending before Completed.
+        _upstream = await StandInServer.StartAsync(new StandInOptions { PendingFor = TimeSpan.FromSeconds(1) }, cancellationToken: Cancel);
+        _gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["Upstream__BaseUrl"] = _upstream.BaseAddress.ToString(),
+            ["Upstream__ApiKey"] = GatewayFactory.ServerKey,
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+        });
+        _address = await _gateway.Listening(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Null when InitializeAsync stopped early (no Node, no gateway): dispose only what was started.
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        if (_upstream is not null)
+        {
+            await _upstream.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TeamRunsTheWholeWorkflow_WithItsGatewayKeyAlone()
+    {
+        var (run, seen) = await RunScriptAsync("workflow", GatewayFactory.TeamAKey);
+
+        Assert.True(run.ExitCode == 0, "workflow.mjs failed: " + run + "\n--- gateway ---\n" + _gateway.Output);
+        Assert.Equal("Completed", seen.GetProperty("finalStatus").GetString());
+        var jobId = seen.GetProperty("jobId").GetString();
+        var cancelled = seen.GetProperty("cancelledJobId").GetString();
+
+        var requests = _upstream.Requests.All;
+        var calls = requests.Select(r => r.Method + " " + r.Path).ToList();
+        Assert.Contains("POST /upload", calls);
+        Assert.True(_upstream.Requests.UploadedBytes > 0, "the multipart body never reached the stand-in");
+        Assert.Equal(2, calls.Count(c => c == "POST /parse_async"));
+        Assert.Contains("GET /job/" + jobId, calls);
+        Assert.Contains("POST /cancel/" + cancelled, calls);
+        Assert.Contains("GET /jobs", calls);
+
+        // The one property that makes the gateway worth having: the vendor key travels, the team key never does.
+        Assert.All(requests, r => Assert.Equal(ServerKeyHeader, r.Headers.GetValueOrDefault("Authorization")));
+        Assert.DoesNotContain(requests, r => r.Headers.Values.Any(v => v.Contains(GatewayFactory.TeamAKey, StringComparison.Ordinal)));
+
+        // Recorded, not asserted: whether the SDK's telemetry headers reach Reducto is a forwarding policy choice.
+        var stainless = requests.SelectMany(r => r.Headers.Keys)
+            .Where(h => h.StartsWith("x-stainless-", StringComparison.OrdinalIgnoreCase))
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            "stand-in saw: " + string.Join(", ", calls) + "\nx-stainless-* headers forwarded: " +
+            (stainless.Count == 0 ? "none" : string.Join(", ", stainless)));
+    }
+
+    [Fact]
+    public async Task WrongGatewayKey_RaisesAuthenticationError_AndNothingReachesReducto()
+    {
+        var (run, seen) = await RunScriptAsync("badkey", "not-a-gateway-key");
+
+        Assert.True(run.ExitCode == 0, "workflow.mjs MODE=badkey failed: " + run);
+        Assert.Equal("AuthenticationError", seen.GetProperty("error").GetString());
+        Assert.Equal(0, _upstream.Requests.Count);
+    }
+
+    private async Task<(ProcessResult Run, JsonElement Seen)> RunScriptAsync(string mode, string key)
+    {
+        var run = await SdkWorkspace.RunAsync("node", ["workflow.mjs"], new Dictionary<string, string?>
+        {
+            ["GATEWAY_URL"] = _address.ToString().TrimEnd('/'),
+            ["GATEWAY_KEY"] = key,
+            ["MODE"] = mode,
+
+            // The SDK falls back to these; a developer's own settings must not leak into the run.
+            ["REDUCTO_API_KEY"] = null,
+            ["REDUCTO_BASE_URL"] = null,
+        }, ScriptTimeout, Cancel);
+
+        // The script's verdict is its last line; a crash prints none, and the exit-code assertion then shows why.
+        var line = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        return (run, ParseOrEmpty(line));
+    }
+
+    private static JsonElement ParseOrEmpty(string? line)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(line ?? "{}");
+            return json.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            using var empty = JsonDocument.Parse("{}");
+            return empty.RootElement.Clone();
+        }
+    }
+}
