@@ -20,13 +20,13 @@ internal static class GatewayProblems
         Create(context, StatusCodes.Status413PayloadTooLarge, "request-body-too-large", "Request body too large",
             $"GET /job/{{job_id}} takes no body; at most {limit} bytes are tolerated.", retry: false);
 
-    public static ProblemHttpResult UpstreamUnreachable(HttpContext context) =>
+    public static ProblemHttpResult UpstreamUnreachable(HttpContext context, bool retry = true) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-unreachable", "Upstream unreachable",
-            "The gateway could not reach Reducto. Retrying later may succeed.", retry: true);
+            "The gateway could not reach Reducto, or the connection broke before the answer was complete.", retry);
 
-    public static ProblemHttpResult UpstreamTimeout(HttpContext context) =>
+    public static ProblemHttpResult UpstreamTimeout(HttpContext context, bool retry = true) =>
         Create(context, StatusCodes.Status504GatewayTimeout, "upstream-timeout", "Upstream timeout",
-            "Reducto did not answer within the gateway's upstream timeout. Retrying later may succeed.", retry: true);
+            "Reducto did not answer within the gateway's upstream timeout.", retry);
 
     public static ProblemHttpResult UpstreamAuthRejected(HttpContext context) =>
         Create(context, StatusCodes.Status502BadGateway, "upstream-auth-rejected", "Upstream rejected the gateway's credentials",

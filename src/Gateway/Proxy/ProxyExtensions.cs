@@ -1,7 +1,4 @@
-using Gateway.Auth;
-using Gateway.Jobs;
 using Gateway.Telemetry;
-using Gateway.Upstream;
 
 namespace Gateway.Proxy;
 
@@ -26,18 +23,8 @@ internal static class ProxyExtensions
 
     public static IEndpointRouteBuilder MapReductoProxy(this IEndpointRouteBuilder routes)
     {
-        routes.MapReverseProxy(static proxy => proxy.Use(static async (context, next) =>
-        {
-            var budget = context.RequestServices.GetRequiredService<UpstreamBudget>();
-            if (!await budget.AcquireRequestAsync(context.Team(), context.RequestAborted))
-            {
-                await GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: false)).ExecuteAsync(context);
-                return;
-            }
-
-            context.RequestServices.GetRequiredService<GatewayMetrics>().UpstreamCall(context.Team(), TelemetryExtensions.ForwardedRoute);
-            await next();
-        })).WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute));
+        routes.MapReverseProxy(static proxy => proxy.Use(ForwardingGate.InvokeAsync))
+            .WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute));
         return routes;
     }
 }

@@ -1,0 +1,38 @@
+using Gateway.Auth;
+using Gateway.Jobs;
+using Gateway.Telemetry;
+using Gateway.Upstream;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// What every forwarded call passes through inside YARP's pipeline: the shared upstream budget, per-team usage, and
+/// failures turned into the gateway's own problem details. A failed POST is marked <c>x-should-retry: false</c>: Reducto
+/// may already have acted on it (a second parse job), and the SDK cannot resend an upload body it has consumed.
+/// </summary>
+internal static class ForwardingGate
+{
+    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var budget = context.RequestServices.GetRequiredService<UpstreamBudget>();
+        if (!await budget.AcquireRequestAsync(context.Team(), context.RequestAborted))
+        {
+            await GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: false)).ExecuteAsync(context);
+            return;
+        }
+
+        context.RequestServices.GetRequiredService<GatewayMetrics>().UpstreamCall(context.Team(), TelemetryExtensions.ForwardedRoute);
+        await next();
+
+        if (context.GetForwarderErrorFeature() is { } failure && !context.Response.HasStarted &&
+            failure.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient))
+        {
+            var retry = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method);
+            var problem = failure.Error == ForwarderError.RequestTimedOut
+                ? GatewayProblems.UpstreamTimeout(context, retry)
+                : GatewayProblems.UpstreamUnreachable(context, retry);
+            await problem.ExecuteAsync(context);
+        }
+    }
+}
