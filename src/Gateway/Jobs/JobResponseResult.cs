@@ -17,7 +17,7 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
         response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
         if (retryAfter is { } delay)
         {
-            response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] = ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            GatewayProblems.SetRetryAfter(httpContext, delay);
         }
 
         var body = read.Body;
