@@ -23,26 +23,30 @@ internal sealed class GatewayKeyOperationFilter : IOperationFilter
 
         operation.Security = [BearerSecurity.Requirement(context.Document)];
         operation.Responses ??= [];
-        operation.Responses[StatusCodes.Status401Unauthorized.ToString(CultureInfo.InvariantCulture)] = new OpenApiResponse
-        {
-            Description = "No gateway key, or one the gateway does not know. Reducto was not called.",
-            Headers = new Dictionary<string, IOpenApiHeader>
-            {
-                [HeaderNames.WWWAuthenticate] = new OpenApiHeader
-                {
-                    Description = "`Bearer`.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                },
-                ["x-should-retry"] = new OpenApiHeader
-                {
-                    Description = "`false`: the same request will fail again.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                },
-            },
-            Content = new Dictionary<string, OpenApiMediaType>
-            {
-                ["application/problem+json"] = new() { Schema = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository) },
-            },
-        };
+        operation.Responses[StatusCodes.Status401Unauthorized.ToString(CultureInfo.InvariantCulture)] =
+            Unauthorized(context.SchemaGenerator, context.SchemaRepository);
     }
+
+    /// <summary>The 401 every keyed operation can answer, also used for the forwarded operations.</summary>
+    public static OpenApiResponse Unauthorized(ISchemaGenerator schemas, SchemaRepository repository) => new()
+    {
+        Description = "No gateway key, or one the gateway does not know. Reducto was not called.",
+        Headers = new Dictionary<string, IOpenApiHeader>
+        {
+            [HeaderNames.WWWAuthenticate] = new OpenApiHeader
+            {
+                Description = "`Bearer`.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            },
+            ["x-should-retry"] = new OpenApiHeader
+            {
+                Description = "`false`: the same request will fail again.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            },
+        },
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["application/problem+json"] = new() { Schema = schemas.GenerateSchema(typeof(ProblemDetails), repository) },
+        },
+    };
 }

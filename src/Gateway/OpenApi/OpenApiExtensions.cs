@@ -27,6 +27,7 @@ internal static class OpenApiExtensions
             options.OperationFilter<OperationTransformerFilter>();
             options.OperationFilter<HeadOperationFilter>();
             options.OperationFilter<ResponseOrderFilter>();
+            options.DocumentFilter<ForwardedOperationsDocumentFilter>();
         });
         return services;
     }
