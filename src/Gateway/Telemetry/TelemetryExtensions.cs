@@ -1,6 +1,5 @@
 using Gateway.Auth;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 
 namespace Gateway.Telemetry;
 
@@ -20,10 +19,10 @@ internal static class TelemetryExtensions
                 .AddMeter(GatewayMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddPrometheusExporter(static prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
-            .WithTracing(static tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddPrometheusExporter(static prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // No trace exporter is configured, so no tracer provider is built: it would record an activity per request
+        // for nobody. The team is still tagged on Activity.Current for any listener (an APM agent) that creates one.
         return services;
     }
 

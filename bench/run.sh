@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Cache hits: the gateway against nginx proxy_cache and against a bare Kestrel "ceiling" that writes the same bytes
+# from memory, in one run on one machine, alternating the systems so drift hits them alike. See bench/README.md.
+#
+#   bench/run.sh                    full run (DURATION=10 s per wrk run, ROUNDS=3, SIZES="2k 64k 1m 5m")
+#   bench/run.sh --redis            the same with the gateway on a private redis-server (memory tier in front)
+#   DURATION=2 ROUNDS=1 SIZES=2k ALLOC=0 bench/run.sh     smoke run, under a minute
+#
+# Other knobs: CONNECTIONS (64), WARMUP (seconds of wrk per system before round 1, 2), ALLOC (1: one extra gateway
+# run per scenario under dotnet-counters for allocated bytes per request; 0 skips it).
+# Needs: .NET 10 SDK, python3, curl, and the Debian packages nginx-light, wrk, redis-server (only for --redis).
+# All load goes to 127.0.0.1, every wrk run is bounded by DURATION, and every process started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10}"
+ROUNDS="${ROUNDS:-3}"
+SIZES="${SIZES:-2k 64k 1m 5m}"
+CONNECTIONS="${CONNECTIONS:-64}"
+WARMUP="${WARMUP:-2}"
+ALLOC="${ALLOC:-1}"
+THREADS=2
+KEY="bench-team-gateway-key-0001"   # the gateway's team key; every system gets the same request headers
+PENDING_ID="pending-bench"
+
+use_redis=0
+for arg in "$@"; do
+  case "$arg" in
+    --redis) use_redis=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+for tool in dotnet python3 curl nginx wrk; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y nginx-light wrk redis-server)" >&2; exit 1; }
+done
+if [ "$use_redis" = 1 ]; then command -v redis-server >/dev/null || { echo "redis-server is missing" >&2; exit 1; }; fi
+
+# Anything else loading this 2-core machine skews every figure; say so rather than measure quietly.
+others=$({ pgrep '^(wrk|nginx|redis-server)$'; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Ceiling.dll|testhost'; } | sort -un | tr '\n' ' ' || true)
+[ -z "$others" ] || echo "warning: other benchmark or test processes are running (pids $others); figures will be skewed" >&2
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+out="bench/out/hits-$(date -u +%Y%m%dT%H%M%SZ)"   # raw wrk output and logs, kept (bench/out is git-ignored)
+mkdir -p "$out/raw"
+run="$(mktemp -d)"                                  # nginx's config, cache, temp files, pid and error log
+chmod 755 "$run"
+pids=()        # long-lived processes started here
+current=""     # the wrk or dotnet-counters process running right now, if any
+
+stop() {  # stop one process started here: TERM, up to 5 s, then KILL
+  local pid="$1" _
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  [ -n "$current" ] && stop "$current"
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[$i]}"; done
+  cp "$run/error.log" "$out/nginx-error.log" 2>/dev/null || true
+  rm -rf "$run"
+  [ "$status" = 0 ] || echo "bench/run.sh stopped (exit $status); logs in $out" >&2
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_http() {  # url pid name [curl args...]: wait up to 30 s for a 2xx, failing at once if the process died
+  local url="$1" pid="$2" name="$3" _; shift 3
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || { echo "$name exited during start-up:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
+    curl -sf -o /dev/null "$@" "$url" && return 0
+    sleep 0.1
+  done
+  echo "$name did not answer $url within 30 s" >&2; tail -n 20 "$out/$name.log" >&2; exit 1
+}
+
+# --- build ------------------------------------------------------------------------------------------------------
+echo "Building Release (Gateway.sln, bench/Ceiling)..."
+if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/Ceiling -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then
+  tail -n 30 "$out/build.log" >&2; echo "build failed (full log: $out/build.log)" >&2; exit 1
+fi
+
+# --- start everything ---------------------------------------------------------------------------------------------
+standin_port=$(free_port); gateway_port=$(free_port); ceiling_port=$(free_port)
+nginx_port=$(free_port); nginx_gzip_port=$(free_port); nginx_pass_port=$(free_port)
+
+dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin_port" >"$out/standin.log" 2>&1 &
+standin_pid=$!; pids+=("$standin_pid")
+
+redis_env=()
+cache_mode="in-process memory tier"
+if [ "$use_redis" = 1 ]; then
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$out/redis.log" 2>&1 &
+  pids+=("$!")
+  redis_env=("ConnectionStrings__Redis=127.0.0.1:$redis_port")
+  cache_mode="Redis (private redis-server) behind the memory tier"
+fi
+
+# The upstream budget (150 job polls/s by default) is raised so the Pending scenario measures forwarding, not the
+# gateway's own throttle; cache hits never spend it.
+( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+    Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 "${redis_env[@]}" \
+    dotnet Gateway.dll --urls "http://127.0.0.1:$gateway_port" ) >"$out/gateway.log" 2>&1 &
+gateway_pid=$!; pids+=("$gateway_pid")
+
+wait_http "http://127.0.0.1:$standin_port/job/done-2k" "$standin_pid" standin -H "Authorization: Bearer stand-in-key"
+
+ids=""
+for size in $SIZES; do ids="$ids,done-$size"; done
+ids="${ids#,},$PENDING_ID"
+dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls "http://127.0.0.1:$ceiling_port" \
+  --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling.log" 2>&1 &
+ceiling_pid=$!; pids+=("$ceiling_pid")
+
+user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;  # workers must write the cache in this private temp dir"
+job_location() {  # the cached /job/ location every nginx server shares; $1 adds per-server directives
+  cat <<LOCATION
+    location /job/ {
+      proxy_pass http://standin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer stand-in-key";
+      $1
+    }
+LOCATION
+}
+cat >"$run/nginx.conf" <<NGINX
+worker_processes 2;
+$user_line
+daemon off;
+pid $run/nginx.pid;
+error_log $run/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  postpone_output 0;
+  client_body_temp_path $run/client_body;
+  proxy_temp_path $run/proxy_temp;
+  fastcgi_temp_path $run/fastcgi_temp;
+  uwsgi_temp_path $run/uwsgi_temp;
+  scgi_temp_path $run/scgi_temp;
+  proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
+  upstream standin { server 127.0.0.1:$standin_port; keepalive 16; }
+
+  server {  # nginx: the cache, as a team would put it in front of Reducto
+    listen 127.0.0.1:$nginx_port;
+$(job_location 'proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;')
+  }
+  server {  # nginx-gzip: the same cache, compressing on the way out
+    listen 127.0.0.1:$nginx_gzip_port;
+    gzip on;
+    gzip_types application/json;
+    gzip_min_length 1000;
+$(job_location 'proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;')
+  }
+  server {  # nginx-pass: no cache, for the Pending body (nginx cannot see the status, so it must not cache it)
+    listen 127.0.0.1:$nginx_pass_port;
+$(job_location '')
+  }
+}
+NGINX
+nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$out/nginx.log" 2>&1 &
+nginx_pid=$!; pids+=("$nginx_pid")
+
+auth=(-H "Authorization: Bearer $KEY")
+wait_http "http://127.0.0.1:$gateway_port/healthz" "$gateway_pid" gateway
+wait_http "http://127.0.0.1:$ceiling_port/job/$PENDING_ID" "$ceiling_pid" ceiling
+wait_http "http://127.0.0.1:$nginx_pass_port/job/$PENDING_ID" "$nginx_pid" nginx "${auth[@]}"
+cp "$run/nginx.conf" "$out/nginx.conf"
+
+declare -A port=([nginx]=$nginx_port [nginx-gzip]=$nginx_gzip_port [nginx-pass]=$nginx_pass_port
+                 [gateway]=$gateway_port [ceiling]=$ceiling_port)
+
+# --- warm every cache, then check that everyone serves the same bytes ---------------------------------------------
+echo "Warming caches and checking bodies..."
+checks="$out/checks.md"
+: >"$checks"
+check() { if [ "$1" = ok ]; then echo "- ok: $2" >>"$checks"; else echo "- FAILED: $2" >>"$checks"; echo "check failed: $2" >&2; fi; }
+fetch() {  # system id [gzip] -> writes $run/body, $run/headers
+  local enc=(); [ "${3:-}" = gzip ] && enc=(-H "Accept-Encoding: gzip")
+  curl -sf -D "$run/headers" -o "$run/body" "${auth[@]}" "${enc[@]}" "http://127.0.0.1:${port[$1]}/job/$2"
+}
+header() { tr -d '\r' <"$run/headers" | awk -v name="$1" 'tolower($0) ~ "^" tolower(name) ": " { sub(/^[^:]*: /, ""); print }'; }
+
+failed=0
+for id in ${ids//,/ }; do
+  curl -sf -o "$run/body" -H "Authorization: Bearer stand-in-key" "http://127.0.0.1:$standin_port/job/$id"
+  want=$(sha256sum <"$run/body" | cut -c1-64); bytes=$(wc -c <"$run/body")
+  systems="nginx nginx-gzip gateway ceiling"; [ "$id" = "$PENDING_ID" ] && systems="nginx-pass gateway ceiling"
+  for system in $systems; do
+    for _ in 1 2 3; do fetch "$system" "$id"; fetch "$system" "$id" gzip; done
+    fetch "$system" "$id"
+    if [ "$(sha256sum <"$run/body" | cut -c1-64)" = "$want" ]; then check ok "$system /job/$id: the stand-in's $bytes bytes"
+    else check failed "$system /job/$id: bytes differ from the stand-in's"; failed=1; fi
+    fetch "$system" "$id" gzip
+    encoding=$(header Content-Encoding)
+    if [ "$encoding" = gzip ]; then decoded=$(gzip -dc <"$run/body" | sha256sum | cut -c1-64); else decoded=$(sha256sum <"$run/body" | cut -c1-64); fi
+    if [ "$decoded" = "$want" ]; then check ok "$system /job/$id with Accept-Encoding: gzip: ${encoding:-identity}, $(wc -c <"$run/body") bytes"
+    else check failed "$system /job/$id with Accept-Encoding: gzip: decodes to other bytes"; failed=1; fi
+  done
+  if [ "$id" != "$PENDING_ID" ]; then
+    fetch gateway "$id"; [ "$(header Cache-Status)" = "Gateway; hit" ] && check ok "gateway /job/$id is a hit" || { check failed "gateway /job/$id: Cache-Status $(header Cache-Status)"; failed=1; }
+    fetch nginx "$id"; [ "$(header X-Cache-Status)" = HIT ] && check ok "nginx /job/$id is a HIT" || { check failed "nginx /job/$id: X-Cache-Status $(header X-Cache-Status)"; failed=1; }
+  fi
+done
+fetch gateway "$PENDING_ID"
+check ok "gateway /job/$PENDING_ID: Cache-Status '$(header Cache-Status)', Cache-Control '$(header Cache-Control)' (forwarded every time)"
+fetch nginx "$PENDING_ID"; fetch nginx "$PENDING_ID"
+if [ "$(header X-Cache-Status)" = HIT ]; then
+  check ok "nginx's cached location stores the Pending body too (X-Cache-Status: HIT; Reducto sends no Cache-Control), so it would serve a stale Pending job for 10 min: the Pending scenario uses nginx-pass"
+fi
+[ "$failed" = 0 ] || { cat "$checks" >&2; echo "bodies or cache states are wrong; not measuring" >&2; exit 1; }
+
+# --- measure ------------------------------------------------------------------------------------------------------
+clk_tck=$(getconf CLK_TCK)
+pid_of() { case "$1" in gateway) echo "$gateway_pid" ;; ceiling) echo "$ceiling_pid" ;; *) echo "$nginx_pid" ;; esac; }
+cpu_ticks() {  # user+system ticks of a system's processes (nginx: master and workers)
+  local pid; pid=$(pid_of "$1")
+  local all="$pid"; [ "$pid" = "$nginx_pid" ] && all="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+  local total=0 p t
+  for p in $all; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  echo "$total"
+}
+wrk_run() {  # system id encoding seconds file
+  local enc=(); [ "$3" = gzip ] && enc=(-H "Accept-Encoding: gzip")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$4s" --timeout 30s --latency "${auth[@]}" "${enc[@]}" \
+    "http://127.0.0.1:${port[$1]}/job/$2" >"$5" 2>&1 &
+  current=$!
+  wait "$current"
+  current=""
+}
+
+scenarios=()   # name id encoding systems...
+for size in $SIZES; do scenarios+=("done-$size identity|done-$size|identity|nginx gateway ceiling"); done
+for size in $SIZES; do scenarios+=("done-$size gzip|done-$size|gzip|nginx nginx-gzip gateway ceiling"); done
+scenarios+=("$PENDING_ID identity|$PENDING_ID|identity|nginx-pass gateway ceiling")
+
+# JIT tiering and connection set-up happen before anything is measured, for every system alike.
+cat >"$run/warm.lua" <<LUA
+local paths = { $(for id in ${ids//,/ }; do printf '"/job/%s", ' "$id"; done) }
+local i = 0
+request = function()
+  i = i + 1
+  local headers = { ["Authorization"] = "Bearer $KEY" }
+  if math.floor(i / #paths) % 2 == 1 then headers["Accept-Encoding"] = "gzip" end
+  return wrk.format("GET", paths[(i % #paths) + 1], headers)
+end
+LUA
+for system in nginx gateway ceiling; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 30s -s "$run/warm.lua" "http://127.0.0.1:${port[$system]}" >/dev/null 2>&1 &
+  current=$!; wait "$current"; current=""
+done
+
+manifest="$out/runs.tsv"
+printf 'scenario\tsystem\tround\tfile\tcpu_ticks\tclk_tck\n' >"$manifest"
+total=$((ROUNDS * ${#scenarios[@]}))
+n=0
+for round in $(seq 1 "$ROUNDS"); do
+  for scenario in "${scenarios[@]}"; do
+    IFS='|' read -r name id encoding systems <<<"$scenario"
+    read -r -a list <<<"$systems"
+    n=$((n + 1)); echo "[$n/$total] round $round: $name"
+    for ((k = 0; k < ${#list[@]}; k++)); do   # rotate the order every round so no system always goes first
+      system="${list[$(((k + round - 1) % ${#list[@]}))]}"
+      file="$out/raw/${name// /-}.$system.r$round.txt"
+      before=$(cpu_ticks "$system")
+      wrk_run "$system" "$id" "$encoding" "$DURATION" "$file"
+      after=$(cpu_ticks "$system")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$system" "$round" "$file" "$((after - before))" "$clk_tck" >>"$manifest"
+    done
+  done
+done
+
+memory="$out/memory.tsv"
+rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+nginx_rss=0; for p in $nginx_pid $(pgrep -P "$nginx_pid"); do nginx_rss=$((nginx_rss + $(rss_kib "$p"))); done
+printf 'gateway\t%s\nceiling\t%s\nnginx (master + workers, summed)\t%s\n' "$(rss_kib "$gateway_pid")" "$(rss_kib "$ceiling_pid")" "$nginx_rss" >"$memory"
+
+# --- allocation rate: one extra gateway run per scenario under dotnet-counters (not part of the figures above) ------
+alloc="$out/alloc.tsv"
+alloc_note=""
+if [ "$ALLOC" = 1 ]; then
+  counters="bench/out/tools/dotnet-counters"
+  if [ ! -x "$counters" ] && ! dotnet tool install dotnet-counters --tool-path bench/out/tools >"$out/counters-install.log" 2>&1; then
+    alloc_note="skipped: dotnet-counters could not be installed (see $out/counters-install.log)"
+  else
+    printf 'scenario\twrk\tcounters\n' >"$alloc"
+    seconds=$((DURATION + 3))
+    span=$(printf '00:%02d:%02d:%02d' $((seconds / 3600)) $((seconds / 60 % 60)) $((seconds % 60)))
+    for scenario in "${scenarios[@]}"; do
+      IFS='|' read -r name id encoding _ <<<"$scenario"
+      echo "allocations: $name"
+      file="$out/raw/${name// /-}.gateway.alloc"
+      "$counters" collect -p "$gateway_pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' \
+        --refresh-interval 1 --format csv -o "$file.csv" --duration "$span" >"$file.log" 2>&1 &
+      current=$!
+      sleep 1.5                                  # the session is running before the load starts
+      counters_pid=$current
+      wrk_run gateway "$id" "$encoding" "$DURATION" "$file.txt"
+      current=$counters_pid; wait "$current" || true; current=""
+      printf '%s\t%s\t%s\n' "$name" "$file.txt" "$file.csv" >>"$alloc"
+    done
+  fi
+else
+  alloc_note="skipped (ALLOC=0)"
+fi
+
+# --- report -------------------------------------------------------------------------------------------------------
+suffix=""; [ "$use_redis" = 0 ] || suffix="-redis"
+results="bench/results/$(date -u +%F)-hits$suffix.md"
+command_line="DURATION=$DURATION ROUNDS=$ROUNDS SIZES=\"$SIZES\" CONNECTIONS=$CONNECTIONS bench/run.sh $*"
+python3 bench/hits-report.py \
+  --manifest "$manifest" --memory "$memory" --alloc "$alloc" --alloc-note "$alloc_note" --checks "$checks" \
+  --command "$command_line" --cache-mode "$cache_mode" --duration "$DURATION" --rounds "$ROUNDS" \
+  --connections "$CONNECTIONS" --threads "$THREADS" --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --others "$others" --nginx-version "$(nginx -v 2>&1 | sed 's/.*: //')" \
+  --dotnet-version "$(dotnet --version)" --cpus "$(nproc)" --raw "$out" >"$results"
+echo
+cat "$results"
+echo
+echo "Written to $results (raw wrk output in $out)"
