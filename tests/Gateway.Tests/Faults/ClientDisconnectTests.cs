@@ -1,34 +1,15 @@
 using System.Net.Sockets;
 using System.Text;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Reducto.StandIn;
 
 namespace Gateway.Tests.Faults;
 
 /// <summary>Callers that vanish mid-response, on a real socket: the gateway must neither break nor store less.</summary>
-public sealed class ClientDisconnectTests(RedisServer redis) : IAsyncLifetime
+public sealed class ClientDisconnectTests(KestrelGateway fixture) : IClassFixture<KestrelGateway>
 {
-    private StandInServer _upstream = null!;
-    private GatewayFactory _gateway = null!;
-    private Uri _address = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        _gateway = new GatewayFactory(_upstream.BaseAddress, redis.ConnectionString);
-        _gateway.UseKestrel(0);
-        _gateway.StartServer();
-        _address = new Uri(_gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
+    private readonly Uri _address = fixture.Address;
+    private readonly StandInServer _upstream = fixture.Upstream;
 
     [Fact]
     public async Task ClientsDroppingMidBody_DoNotAffectTheCachedCopyOrLaterReaders()

@@ -2,9 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Reducto.StandIn;
 
 namespace Gateway.Tests.Faults;
@@ -13,31 +10,27 @@ namespace Gateway.Tests.Faults;
 /// A few thousand random and hostile requests, as raw bytes, against the gateway on a real Kestrel socket.
 /// Seeded, so a failure can be replayed.
 /// </summary>
-public sealed partial class HostileInputTests : IAsyncLifetime
+public sealed partial class HostileInputTests : IClassFixture<HostileInputTests.LimitedGateway>
 {
     private const int Requests = 3000;
-    private StandInServer _upstream = null!;
-    private GatewayFactory _gateway = null!;
-    private Uri _address = null!;
+    private readonly Uri _address;
+    private readonly StandInServer _upstream;
 
-    public async ValueTask InitializeAsync()
+    public HostileInputTests(LimitedGateway fixture)
     {
-        _upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        _gateway = new GatewayFactory(_upstream.BaseAddress, settings: new Dictionary<string, string?>
-        {
-            // Below Kestrel's default of 8 KB, so the 414 below proves the configured limits are applied.
-            ["Kestrel:Limits:MaxRequestLineSize"] = "4096",
-            ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "32768",
-        });
-        _gateway.UseKestrel(0);
-        _gateway.StartServer();
-        _address = new Uri(_gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _address = fixture.Address;
+        _upstream = fixture.Upstream;
+        _upstream.Requests.Clear();
     }
 
-    public async ValueTask DisposeAsync()
+    public sealed class LimitedGateway : KestrelGateway
     {
-        await _gateway.DisposeAsync();
-        await _upstream.DisposeAsync();
+        // Below Kestrel's default of 8 KB, so the 414 below proves the configured limits are applied.
+        protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+        {
+            ["Kestrel:Limits:MaxRequestLineSize"] = "4096",
+            ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "32768",
+        };
     }
 
     [Fact]

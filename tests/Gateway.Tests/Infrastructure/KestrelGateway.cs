@@ -19,10 +19,12 @@ public class KestrelGateway : IAsyncLifetime
 
     protected virtual string? RedisConnectionString => null;
 
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     public async ValueTask InitializeAsync()
     {
         Upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
-        Gateway = new GatewayFactory(Upstream.BaseAddress, RedisConnectionString);
+        Gateway = new GatewayFactory(Upstream.BaseAddress, RedisConnectionString, Settings);
         Gateway.UseKestrel(0);
         Gateway.StartServer();
         Address = new Uri(Gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
