@@ -1,7 +1,7 @@
 # Multi-stage build. Targets: `gateway` (default, last) and `standin` (the Reducto stand-in, for the demo profile).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /repo
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig appsettings.json ./
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig appsettings.json appsettings.Development.json ./
 COPY src/ src/
 RUN dotnet publish src/Gateway/Gateway.csproj -c Release -o /out/gateway \
  && dotnet publish src/Reducto.StandIn/Reducto.StandIn.csproj -c Release -o /out/standin
