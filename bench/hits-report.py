@@ -60,7 +60,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("manifest", "memory", "alloc", "alloc-note", "checks", "command", "cache-mode", "duration", "rounds",
                  "connections", "threads", "load-before", "load-after", "others", "nginx-version", "dotnet-version",
-                 "cpus", "raw"):
+                 "cpus", "raw", "foreign-cpu", "elapsed"):
         ap.add_argument("--" + name, default="")
     a = ap.parse_args()
 
@@ -82,7 +82,7 @@ def main():
         gateway, them = runs[(scenario, "gateway")], runs[(scenario, other)]
         return [gateway[r]["rps"] / them[r]["rps"] for r in sorted(gateway) if r in them and them[r]["rps"] > 0]
 
-    print(f"# Cache hits: gateway vs nginx proxy_cache vs a bare Kestrel ceiling\n")
+    print("# Cache hits: gateway vs nginx proxy_cache vs a bare Kestrel ceiling\n")
     print(f"- Command: `{a.command.strip()}`")
     print(f"- Machine: {a.cpus} CPUs, .NET SDK {a.dotnet_version}, {a.nginx_version}; everything (wrk included) on this machine, over 127.0.0.1")
     print(f"- Load: `wrk -t{a.threads} -c{a.connections} -d{a.duration}s --timeout 30s --latency`, same headers to every system "
@@ -91,7 +91,9 @@ def main():
     print(f"- Gateway cache: {a.cache_mode}; Release build, Production environment, log level Warning")
     print(f"- Load average before / after: {a.load_before} / {a.load_after}"
           + (f"; **other benchmark or test processes were running at the start (pids {a.others.strip()})**" if a.others.strip() else ""))
-    print(f"- Raw wrk output: `{a.raw}`\n")
+    print(f"- CPU used by other processes (not this benchmark's servers, stand-in or wrk) during the measured rounds: "
+          f"{a.foreign_cpu}% of the machine" + (" (**the figures are disturbed**)" if a.foreign_cpu and int(a.foreign_cpu) >= 5 else ""))
+    print(f"- Whole run, build included: {int(a.elapsed or 0) // 60} min {int(a.elapsed or 0) % 60} s; raw wrk output: `{a.raw}`\n")
     print("Absolute figures drift 25–40% between runs on this machine; compare systems only within one run. "
           "req/s, p50 and p99 are medians over rounds; *gateway ÷ X* is req/s of the gateway over X, computed per round, "
           "shown as median [min–max]. CPU µs/req is the serving process's user+system CPU per request "

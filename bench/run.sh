@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                    full run (DURATION=10 s per wrk run, ROUNDS=3, SIZES="2k 64k 1m 5m")
 #   bench/run.sh --redis            the same with the gateway on a private redis-server (memory tier in front)
-#   DURATION=2 ROUNDS=1 SIZES=2k ALLOC=0 bench/run.sh     smoke run, under a minute
+#   DURATION=2 ROUNDS=1 SIZES=2k bench/run.sh             smoke run: ~50 s on an idle 2-core machine, ~35 s with ALLOC=0
 #
 # Other knobs: CONNECTIONS (64), WARMUP (seconds of wrk per system before round 1, 2), ALLOC (1: one extra gateway
 # run per scenario under dotnet-counters for allocated bytes per request; 0 skips it).
@@ -37,7 +37,7 @@ done
 if [ "$use_redis" = 1 ]; then command -v redis-server >/dev/null || { echo "redis-server is missing" >&2; exit 1; }; fi
 
 # Anything else loading this 2-core machine skews every figure; say so rather than measure quietly.
-others=$({ pgrep '^(wrk|nginx|redis-server)$'; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Ceiling.dll|testhost'; } | sort -un | tr '\n' ' ' || true)
+others=$({ pgrep -x wrk; pgrep -x nginx; pgrep -x redis-server; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Ceiling.dll|Gateway.Tests|testhost'; } | sort -un | tr '\n' ' ' || true)
 [ -z "$others" ] || echo "warning: other benchmark or test processes are running (pids $others); figures will be skewed" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -153,7 +153,7 @@ http {
   uwsgi_temp_path $run/uwsgi_temp;
   scgi_temp_path $run/scgi_temp;
   proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
-  upstream standin { server 127.0.0.1:$standin_port; keepalive 16; }
+  upstream standin { server 127.0.0.1:$standin_port; keepalive 64; }  # idle upstream connections kept: one per wrk connection
 
   server {  # nginx: the cache, as a team would put it in front of Reducto
     listen 127.0.0.1:$nginx_port;
@@ -222,6 +222,10 @@ fetch nginx "$PENDING_ID"; fetch nginx "$PENDING_ID"
 if [ "$(header X-Cache-Status)" = HIT ]; then
   check ok "nginx's cached location stores the Pending body too (X-Cache-Status: HIT; Reducto sends no Cache-Control), so it would serve a stale Pending job for 10 min: the Pending scenario uses nginx-pass"
 fi
+if [ "$use_redis" = 1 ]; then
+  keys=$(redis-cli -p "$redis_port" dbsize 2>/dev/null || echo "?")
+  [ "$keys" != "?" ] && [ "$keys" -gt 0 ] && check ok "the gateway stored $keys entries in Redis" || { check failed "no gateway entries in Redis ($keys)"; failed=1; }
+fi
 [ "$failed" = 0 ] || { cat "$checks" >&2; echo "bodies or cache states are wrong; not measuring" >&2; exit 1; }
 
 # --- measure ------------------------------------------------------------------------------------------------------
@@ -267,6 +271,19 @@ for system in nginx gateway ceiling; do
   current=$!; wait "$current"; current=""
 done
 
+# CPU the machine spent on anything but this benchmark during the measured rounds: our servers, the stand-in,
+# redis, kernel threads and (through the shell's reaped-children times) wrk. The rest is other people's load.
+machine_busy() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }   # user, nice, system: what processes are charged
+our_ticks() {  # sets $ours; kernel threads (loopback softirq work, mostly) are not other people's load either
+  local total=0 p t
+  for p in "${pids[@]}" $(pgrep -P "$nginx_pid") $(pgrep -P 2); do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0); total=$((total + t))
+  done
+  times >"$run/times"   # in this shell, not a subshell: its reaped children, wrk among them
+  ours=$((total + $(awk -v hz="$clk_tck" 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); t += (a[1] * 60 + a[2]) * hz } } END { printf "%d", t }' "$run/times")))
+}
+busy_before=$(machine_busy); our_ticks; ours_before=$ours; wall_before=$(date +%s.%N)
+
 manifest="$out/runs.tsv"
 printf 'scenario\tsystem\tround\tfile\tcpu_ticks\tclk_tck\n' >"$manifest"
 total=$((ROUNDS * ${#scenarios[@]}))
@@ -287,6 +304,9 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
+busy_after=$(machine_busy); our_ticks; ours_after=$ours; wall_after=$(date +%s.%N)
+foreign=$(python3 -c "print(f'{max(0, ($busy_after - $busy_before) - ($ours_after - $ours_before)) / $clk_tck / ($wall_after - $wall_before) / $(nproc) * 100:.0f}')")
+
 memory="$out/memory.tsv"
 rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 nginx_rss=0; for p in $nginx_pid $(pgrep -P "$nginx_pid"); do nginx_rss=$((nginx_rss + $(rss_kib "$p"))); done
@@ -301,8 +321,8 @@ if [ "$ALLOC" = 1 ]; then
     alloc_note="skipped: dotnet-counters could not be installed (see $out/counters-install.log)"
   else
     printf 'scenario\twrk\tcounters\n' >"$alloc"
-    seconds=$((DURATION + 3))
-    span=$(printf '00:%02d:%02d:%02d' $((seconds / 3600)) $((seconds / 60 % 60)) $((seconds % 60)))
+    alloc_seconds=$((DURATION < 5 ? DURATION : 5))        # bytes per request settle within seconds
+    span=$(printf '00:00:00:%02d' $((alloc_seconds + 3)))   # 1.5 s before the load, the last sample after it
     for scenario in "${scenarios[@]}"; do
       IFS='|' read -r name id encoding _ <<<"$scenario"
       echo "allocations: $name"
@@ -312,7 +332,7 @@ if [ "$ALLOC" = 1 ]; then
       current=$!
       sleep 1.5                                  # the session is running before the load starts
       counters_pid=$current
-      wrk_run gateway "$id" "$encoding" "$DURATION" "$file.txt"
+      wrk_run gateway "$id" "$encoding" "$alloc_seconds" "$file.txt"
       current=$counters_pid; wait "$current" || true; current=""
       printf '%s\t%s\t%s\n' "$name" "$file.txt" "$file.csv" >>"$alloc"
     done
@@ -329,8 +349,8 @@ python3 bench/hits-report.py \
   --manifest "$manifest" --memory "$memory" --alloc "$alloc" --alloc-note "$alloc_note" --checks "$checks" \
   --command "$command_line" --cache-mode "$cache_mode" --duration "$DURATION" --rounds "$ROUNDS" \
   --connections "$CONNECTIONS" --threads "$THREADS" --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  --others "$others" --nginx-version "$(nginx -v 2>&1 | sed 's/.*: //')" \
-  --dotnet-version "$(dotnet --version)" --cpus "$(nproc)" --raw "$out" >"$results"
+  --others "$others" --foreign-cpu "$foreign" --nginx-version "$(nginx -v 2>&1 | sed 's/.*: //')" \
+  --dotnet-version "$(dotnet --version)" --cpus "$(nproc)" --raw "$out" --elapsed "$SECONDS" >"$results"
 echo
 cat "$results"
 echo
