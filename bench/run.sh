@@ -344,6 +344,7 @@ fi
 # --- report -------------------------------------------------------------------------------------------------------
 suffix=""; [ "$use_redis" = 0 ] || suffix="-redis"
 results="bench/results/$(date -u +%F)-hits$suffix.md"
+[ ! -e "$results" ] || results="bench/results/$(date -u +%F)-hits$suffix-$(date -u +%H%M%S).md"   # never overwrite a run
 command_line="DURATION=$DURATION ROUNDS=$ROUNDS SIZES=\"$SIZES\" CONNECTIONS=$CONNECTIONS bench/run.sh $*"
 python3 bench/hits-report.py \
   --manifest "$manifest" --memory "$memory" --alloc "$alloc" --alloc-note "$alloc_note" --checks "$checks" \

@@ -7,10 +7,9 @@
 //
 //   dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls http://127.0.0.1:5090 \
 //       --StandIn:Url=http://127.0.0.1:5080 [--StandIn:Key=stand-in-key] [--Ids=done-2k,done-64k,pending-x]
+//       [--SliceBytes=0]   (one write of the whole body, as the gateway does, for comparing the two ways to write)
 using System.IO.Compression;
 using System.Net.Http.Headers;
-
-const int SliceBytes = 64 * 1024;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseKestrel();
@@ -19,6 +18,7 @@ builder.Logging.ClearProviders();
 var standIn = builder.Configuration["StandIn:Url"]
     ?? throw new InvalidOperationException("Set StandIn:Url (--StandIn:Url=http://127.0.0.1:PORT or StandIn__Url).");
 var key = builder.Configuration["StandIn:Key"] ?? "stand-in-key";
+var sliceBytes = builder.Configuration.GetValue("SliceBytes", 64 * 1024);
 var ids = (builder.Configuration["Ids"] ?? "done-2k,done-64k,done-1m,done-5m,pending-x")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -36,10 +36,10 @@ using (var http = new HttpClient { BaseAddress = new Uri(standIn) })
 }
 
 var app = builder.Build();
-app.MapGet("/job/{id}", (HttpContext context) => ServeAsync(context, bodies));
+app.MapGet("/job/{id}", (HttpContext context) => ServeAsync(context, bodies, sliceBytes));
 await app.RunAsync();
 
-static Task ServeAsync(HttpContext context, Dictionary<string, Body> bodies)
+static Task ServeAsync(HttpContext context, Dictionary<string, Body> bodies, int sliceBytes)
 {
     if (context.GetRouteValue("id") is not string id || !bodies.TryGetValue(id, out var entry))
     {
@@ -56,14 +56,14 @@ static Task ServeAsync(HttpContext context, Dictionary<string, Body> bodies)
 
     context.Response.ContentType = "application/json";
     context.Response.ContentLength = body.Length;
-    return WriteAsync(context, body);
+    return sliceBytes > 0 ? WriteAsync(context, body, sliceBytes) : context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
 }
 
-static async Task WriteAsync(HttpContext context, byte[] body)
+static async Task WriteAsync(HttpContext context, byte[] body, int sliceBytes)
 {
-    for (var offset = 0; offset < body.Length; offset += SliceBytes)
+    for (var offset = 0; offset < body.Length; offset += sliceBytes)
     {
-        await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(SliceBytes, body.Length - offset)), context.RequestAborted);
+        await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(sliceBytes, body.Length - offset)), context.RequestAborted);
     }
 }
 
