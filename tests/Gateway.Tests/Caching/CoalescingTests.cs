@@ -17,13 +17,7 @@ public sealed class CoalescingTests(RedisServer redis) : GatewayTest
     public async Task TerminalJob_64ConcurrentReads_ReachUpstreamOnce_AndAllGetTheSameBytes(string prefix)
     {
         var id = NewId(prefix);
-        var gate = Upstream.Script.Hold(id);
-        var reads = Enumerable.Range(0, Callers).Select(_ => ReadAsync(id)).ToArray();
-
-        await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
-        await WaitUntilAllCallersAreWaiting();
-        gate.Release();
-        var results = await Task.WhenAll(reads);
+        var results = await ReadConcurrentlyWhileUpstreamHoldsAsync(id);
 
         Assert.Equal(1, Upstream.Requests.CountForJob(id));
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
@@ -36,13 +30,7 @@ public sealed class CoalescingTests(RedisServer redis) : GatewayTest
     public async Task PendingJob_ConcurrentReadsShareOneUpstreamRequest_ButTheNextReadAsksAgain()
     {
         var id = NewId("pending-");
-        var gate = Upstream.Script.Hold(id);
-        var reads = Enumerable.Range(0, Callers).Select(_ => ReadAsync(id)).ToArray();
-
-        await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
-        await WaitUntilAllCallersAreWaiting();
-        gate.Release();
-        var results = await Task.WhenAll(reads);
+        var results = await ReadConcurrentlyWhileUpstreamHoldsAsync(id);
         Assert.Equal(1, Upstream.Requests.CountForJob(id));
         Assert.All(results, r => Assert.Contains("Pending", System.Text.Encoding.UTF8.GetString(r.Body), StringComparison.Ordinal));
 
@@ -70,6 +58,20 @@ public sealed class CoalescingTests(RedisServer redis) : GatewayTest
         using var after = await GetJobAsync(id);
         Assert.Equal("Gateway; hit", after.Header("Cache-Status"));
         Assert.Equal(1, Upstream.Requests.CountForJob(id));
+    }
+
+    /// <summary>
+    /// All callers start while the upstream holds its answer, and it is released only once every caller is parked
+    /// on the gateway's flight: the deterministic setting in which coalescing either happens or visibly does not.
+    /// </summary>
+    private async Task<(HttpStatusCode Status, byte[] Body, string? CacheStatus)[]> ReadConcurrentlyWhileUpstreamHoldsAsync(string id)
+    {
+        var gate = Upstream.Script.Hold(id);
+        var reads = Enumerable.Range(0, Callers).Select(_ => ReadAsync(id)).ToArray();
+        await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
+        await WaitUntilAllCallersAreWaiting();
+        gate.Release();
+        return await Task.WhenAll(reads);
     }
 
     private Task WaitUntilAllCallersAreWaiting(int callers = Callers) =>
