@@ -21,7 +21,18 @@ internal static class CachingExtensions
         {
             var cache = provider.GetRequiredService<IOptions<CacheOptions>>().Value;
             var redis = provider.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName);
-            return new SharedStore(string.IsNullOrWhiteSpace(redis) ? null : new RedisCache(Options.Create(RedisOptions(redis, cache))));
+            if (string.IsNullOrWhiteSpace(redis))
+            {
+                return new SharedStore(null, null);
+            }
+
+            var connection = new RedisConnection(RedisConfiguration(redis, cache));
+            var store = new RedisCache(Options.Create(new RedisCacheOptions
+            {
+                ConnectionMultiplexerFactory = connection.GetAsync,
+                InstanceName = cache.InstanceName,
+            }));
+            return new SharedStore(store, connection);
         });
         services.AddSingleton<MemoryTier>();
         services.AddSingleton(static provider =>
@@ -36,7 +47,7 @@ internal static class CachingExtensions
         return services;
     }
 
-    private static RedisCacheOptions RedisOptions(string connectionString, CacheOptions cache)
+    private static ConfigurationOptions RedisConfiguration(string connectionString, CacheOptions cache)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
         var timeout = (int)cache.RedisTimeout.TotalMilliseconds;
@@ -52,12 +63,18 @@ internal static class CachingExtensions
         // Reconnect on the same rhythm as the breaker's probe, rather than the client's default backoff that grows
         // to many seconds: when Redis is back, caching should be back within one retry interval.
         configuration.ReconnectRetryPolicy = new LinearRetry((int)Math.Max(cache.RedisRetryInterval.TotalMilliseconds, 100));
-        return new RedisCacheOptions { ConfigurationOptions = configuration, InstanceName = cache.InstanceName };
+        return configuration;
     }
 }
 
-/// <summary>The cache shared by all replicas (Redis), or none: then the memory tier is the only one.</summary>
-internal sealed record SharedStore(IDistributedCache? Store);
+/// <summary>
+/// The cache shared by all replicas (Redis) and the connection behind it, or neither: then the memory tier is the only
+/// tier and every replica coordinates only within itself. Owns the connection, so the container closes it on shutdown.
+/// </summary>
+internal sealed record SharedStore(IDistributedCache? Store, RedisConnection? Redis) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Redis?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
 
 /// <summary>Which cache this process runs on, for the start-up report.</summary>
 internal sealed record CacheDescription(string Text);
