@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Caching;
+using Gateway.Cluster;
 using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
@@ -16,6 +17,7 @@ builder.Services.AddGatewayKeys();
 builder.Services.AddTeamLimits();
 builder.Services.AddUpstream();
 builder.Services.AddJobCache();
+builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();

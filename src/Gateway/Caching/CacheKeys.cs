@@ -15,6 +15,12 @@ internal sealed class CacheKeys(IOptions<UpstreamOptions> upstream)
 
     public string ForJob(string jobId) => _prefix + jobId;
 
+    /// <summary>A job's coordination lease of the given kind, in the same keyspace as its cached response.</summary>
+    public string LeaseFor(string kind, string jobId) => "lease:" + kind + ":" + _prefix + jobId;
+
+    /// <summary>The channel on which replicas of this deployment tell each other about jobs.</summary>
+    public string NoticeChannel => "notices:" + _prefix;
+
     private static string Fingerprint(UpstreamOptions options)
     {
         var keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey ?? string.Empty));

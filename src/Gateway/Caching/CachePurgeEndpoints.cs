@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Cluster;
 using Gateway.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,14 +23,14 @@ internal static class CachePurgeEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> PurgeAsync(
-        [FromRoute(Name = "job_id")] string jobId, HttpContext context, ResponseCache cache, CacheKeys keys, CancellationToken cancellationToken)
+        [FromRoute(Name = "job_id")] string jobId, HttpContext context, JobEviction eviction, CancellationToken cancellationToken)
     {
         if (!JobId.IsValid(jobId))
         {
             return GatewayProblems.InvalidJobId(context);
         }
 
-        return await cache.RemoveAsync(keys.ForJob(jobId), cancellationToken)
+        return await eviction.EvictAsync(jobId, cancellationToken)
             ? TypedResults.NoContent()
             : GatewayProblems.CacheUnavailable(context);
     }

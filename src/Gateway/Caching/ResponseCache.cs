@@ -116,6 +116,9 @@ internal sealed class ResponseCache(
         }
     }
 
+    /// <summary>For other users of the same Redis (leases, notices): a failure there opens the same breaker.</summary>
+    public void ReportUnavailable(Exception exception) => Open(exception);
+
     private void Open(Exception exception)
     {
         if (Interlocked.Exchange(ref _unavailable, 1) == 0)

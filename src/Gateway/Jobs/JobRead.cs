@@ -1,3 +1,4 @@
+using Gateway.Caching;
 using Gateway.Upstream;
 
 namespace Gateway.Jobs;
@@ -28,4 +29,14 @@ internal sealed record JobRead(
     string? GzipETag = null)
 {
     public bool IsTerminal => ETag is not null;
+
+    /// <summary>
+    /// Whether this answer ends a long poll: anything but a 200 whose job is still running (a terminal job, an
+    /// error status such as 404 for a deleted job). Gateway failures are not an answer: the watch keeps trying.
+    /// </summary>
+    public bool EndsWait => Failure == UpstreamFailure.None && (IsTerminal || StatusCode != StatusCodes.Status200OK);
+
+    public static JobRead FromCache(CachedResponse entry) =>
+        new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true,
+            GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
 }

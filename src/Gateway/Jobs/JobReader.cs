@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Cluster;
 using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,8 @@ namespace Gateway.Jobs;
 /// </summary>
 internal sealed class JobReader(
     ResponseCache cache,
+    ClusterFlight cluster,
+    JobLeases leases,
     CacheKeys keys,
     UpstreamClient upstream,
     UpstreamBudget budget,
@@ -31,12 +34,22 @@ internal sealed class JobReader(
         var lookup = await cache.GetAsync(key, cancellationToken);
         if (lookup.Entry is { } hit)
         {
-            return FromCache(hit);
+            return JobRead.FromCache(hit);
         }
 
         var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key, team), cancellationToken);
         return collapsed ? read with { Collapsed = true, Outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : CacheOutcome.Miss } : read;
     }
+
+    /// <summary>
+    /// One poll on behalf of long-polling callers. Watchers on every replica share one poll lease per job that lapses
+    /// after <paramref name="interval"/>, so the whole cluster polls a watched job at most once per interval.
+    /// </summary>
+    /// <returns>The answer, or null when another replica polled within the interval (its notice tells the rest).</returns>
+    public async Task<JobRead?> PollAsync(string jobId, string team, TimeSpan interval) =>
+        await leases.TryTakeAsync(JobLeases.Poll, jobId, interval) == LeaseOutcome.Held
+            ? null
+            : await ReadAsync(jobId, team, CancellationToken.None);
 
     private async Task<JobRead> FetchAsync(string jobId, string key, string team)
     {
@@ -44,9 +57,15 @@ internal sealed class JobReader(
         // store lands in this process's memory tier, so that is the only place to look: no second Redis round trip.
         if (cache.GetLocal(key) is { } stored)
         {
-            return FromCache(stored);
+            return JobRead.FromCache(stored);
         }
 
+        return await cluster.RunAsync(jobId, key, () => FetchFromUpstreamAsync(jobId, team));
+    }
+
+    private async Task<JobRead> FetchFromUpstreamAsync(string jobId, string team)
+    {
+        var key = keys.ForJob(jobId);
         var cacheAvailable = cache.IsAvailable;
         if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
         {
@@ -92,8 +111,4 @@ internal sealed class JobReader(
         logger.Stored(jobId, lifetime);
         return read with { Outcome = CacheOutcome.MissStored, CacheAvailable = shared };
     }
-
-    private static JobRead FromCache(CachedResponse entry) =>
-        new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true,
-            GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
 }

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using Gateway.Caching;
+using Gateway.Cluster;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
@@ -11,9 +11,9 @@ namespace Gateway.Proxy;
 /// What every forwarded request and response goes through. The caller's Authorization (its gateway key) is
 /// replaced by the server key, never added to; cookies and X-Forwarded-* headers, which would tell the vendor about
 /// our callers and network, are dropped. Routes marked <c>EvictsJob</c> drop that job from the cache once Reducto
-/// accepts the call, so a deleted or cancelled job is not served from cache afterwards.
+/// accepts the call, on every replica, so a deleted or cancelled job is not served from cache afterwards.
 /// </summary>
-internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, ResponseCache cache, CacheKeys keys) : ITransformProvider
+internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, JobEviction eviction) : ITransformProvider
 {
     public const string EvictsJobMetadata = "EvictsJob";
 
@@ -43,7 +43,7 @@ internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, Re
                 if (transform.ProxyResponse is { IsSuccessStatusCode: true } &&
                     transform.HttpContext.GetRouteValue("job_id") is string jobId)
                 {
-                    await cache.RemoveAsync(keys.ForJob(jobId), transform.HttpContext.RequestAborted);
+                    await eviction.EvictAsync(jobId, transform.HttpContext.RequestAborted);
                 }
             });
         }

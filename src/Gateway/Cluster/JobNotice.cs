@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Text;
+using Gateway.Caching;
+using Gateway.Jobs;
+using Gateway.Upstream;
+
+namespace Gateway.Cluster;
+
+internal enum JobNoticeKind : byte
+{
+    /// <summary>An upstream answer that is not in the shared cache (still running, an error, or not storable); it travels with the notice.</summary>
+    Response = 1,
+
+    /// <summary>A terminal answer now in the shared cache: read it there rather than ship megabytes to every replica.</summary>
+    Stored = 2,
+
+    /// <summary>The upstream could not be asked or did not answer.</summary>
+    Failed = 3,
+
+    /// <summary>The job was deleted, cancelled or purged: every replica drops it from its memory tier.</summary>
+    Evicted = 4,
+}
+
+/// <summary>
+/// What one replica learnt about a job, for every process that waits on it (coalesced readers on other replicas,
+/// long-poll watchers) and for memory tiers that must forget it.
+/// </summary>
+/// <remarks>
+/// Wire form (version 1): [1 version][1 kind][16 origin][1 failure][4 status][4 retry-after ms, -1 none]
+/// [2 job id length][job id][2 content-type length][content type][body]; integers big endian.
+/// </remarks>
+internal sealed record JobNotice(
+    JobNoticeKind Kind,
+    string JobId,
+    UpstreamFailure Failure = UpstreamFailure.None,
+    int StatusCode = 0,
+    string? ContentType = null,
+    ReadOnlyMemory<byte> Body = default,
+    TimeSpan? RetryAfterHint = null)
+{
+    private const byte Version = 1;
+    private const int FixedBytes = 1 + 1 + 16 + 1 + 4 + 4 + 2 + 2;
+
+    public static JobNotice Evicted(string jobId) => new(JobNoticeKind.Evicted, jobId);
+
+    /// <summary>The notice for a read this process fetched itself.</summary>
+    public static JobNotice For(string jobId, JobRead read) =>
+        read.Failure != UpstreamFailure.None ? new(JobNoticeKind.Failed, jobId, read.Failure)
+        : read.Outcome == CacheOutcome.MissStored && read.CacheAvailable ? new(JobNoticeKind.Stored, jobId, StatusCode: read.StatusCode)
+        : new(JobNoticeKind.Response, jobId, StatusCode: read.StatusCode, ContentType: read.ContentType, Body: read.Body, RetryAfterHint: read.RetryAfterHint);
+
+    /// <summary>The read a notice stands for, except <see cref="JobNoticeKind.Stored"/> ones, which are read from the cache.</summary>
+    public JobRead ToRead()
+    {
+        if (Kind == JobNoticeKind.Failed)
+        {
+            return new JobRead(Failure, 0, null, default, null, CacheOutcome.Miss, true, Collapsed: true);
+        }
+
+        // A terminal body that was not stored (its presigned URLs expire too soon) is still the final answer.
+        var terminal = StatusCode == StatusCodes.Status200OK && JobStatus.IsTerminal(JobStatus.Read(Body.Span));
+        return new JobRead(UpstreamFailure.None, StatusCode, ContentType, Body, terminal ? CachedResponse.ComputeETag(Body.Span) : null,
+            CacheOutcome.Miss, true, Collapsed: true, RetryAfterHint: RetryAfterHint);
+    }
+
+    public byte[] Serialize(Guid origin)
+    {
+        var id = Encoding.UTF8.GetBytes(JobId);
+        var contentType = Encoding.UTF8.GetBytes(ContentType ?? string.Empty);
+        var bytes = new byte[FixedBytes + id.Length + contentType.Length + Body.Length];
+        var span = bytes.AsSpan();
+        span[0] = Version;
+        span[1] = (byte)Kind;
+        origin.TryWriteBytes(span.Slice(2, 16));
+        span[18] = (byte)Failure;
+        BinaryPrimitives.WriteInt32BigEndian(span[19..], StatusCode);
+        BinaryPrimitives.WriteInt32BigEndian(span[23..], RetryAfterHint is { } hint ? (int)Math.Min(hint.TotalMilliseconds, int.MaxValue) : -1);
+        var at = 27;
+        at = WriteField(span, at, id);
+        at = WriteField(span, at, contentType);
+        Body.Span.CopyTo(span[at..]);
+        return bytes;
+    }
+
+    /// <summary>The notice and the process that sent it, or null for anything this version cannot read.</summary>
+    public static (JobNotice Notice, Guid Origin)? Deserialize(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        if (span.Length < FixedBytes || span[0] != Version || !Enum.IsDefined((JobNoticeKind)span[1]) || !Enum.IsDefined((UpstreamFailure)span[18]))
+        {
+            return null;
+        }
+
+        var origin = new Guid(span.Slice(2, 16));
+        var retryAfter = BinaryPrimitives.ReadInt32BigEndian(span[23..]);
+        var at = 27;
+        if (!TryReadField(span, ref at, out var id) || !TryReadField(span, ref at, out var contentType))
+        {
+            return null;
+        }
+
+        var notice = new JobNotice(
+            (JobNoticeKind)span[1],
+            Encoding.UTF8.GetString(id),
+            (UpstreamFailure)span[18],
+            BinaryPrimitives.ReadInt32BigEndian(span[19..]),
+            contentType.IsEmpty ? null : Encoding.UTF8.GetString(contentType),
+            bytes[at..],
+            retryAfter < 0 ? null : TimeSpan.FromMilliseconds(retryAfter));
+        return (notice, origin);
+    }
+
+    private static int WriteField(Span<byte> span, int at, byte[] field)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], checked((ushort)field.Length));
+        field.CopyTo(span[(at + 2)..]);
+        return at + 2 + field.Length;
+    }
+
+    private static bool TryReadField(ReadOnlySpan<byte> span, ref int at, out ReadOnlySpan<byte> field)
+    {
+        field = default;
+        if (span.Length < at + 2)
+        {
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadUInt16BigEndian(span[at..]);
+        if (span.Length < at + 2 + length)
+        {
+            return false;
+        }
+
+        field = span.Slice(at + 2, length);
+        at += 2 + length;
+        return true;
+    }
+}

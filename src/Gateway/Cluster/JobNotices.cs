@@ -1,0 +1,165 @@
+using Gateway.Caching;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Cluster;
+
+/// <summary>
+/// Tells every interested party about a job: listeners in this process at once, and, through one Redis pub/sub
+/// channel per deployment, every other replica. A notice that cannot be published (no Redis, Redis down) still reaches
+/// this process's listeners; other replicas then fall back on their own fetches, so a lost notice costs an upstream
+/// request, never a wrong answer or an endless wait.
+/// </summary>
+internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, MemoryTier memory)
+{
+    private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.InstanceName + keys.NoticeChannel);
+
+    /// <summary>Tells this process's own notices apart from other replicas' when they come back over the channel.</summary>
+    public Guid Origin { get; } = Guid.NewGuid();
+
+    /// <summary>Whether notices can reach other replicas at all (a Redis is configured).</summary>
+    public bool Shared => shared.Redis is not null;
+
+    /// <summary>Calls <paramref name="listener"/> with every notice about the job until the subscription is disposed.</summary>
+    public IDisposable Subscribe(string jobId, Action<JobNotice> listener)
+    {
+        lock (_gate)
+        {
+            if (!_listeners.TryGetValue(jobId, out var list))
+            {
+                _listeners[jobId] = list = [];
+            }
+
+            list.Add(listener);
+        }
+
+        return new Subscription(this, jobId, listener);
+    }
+
+    /// <summary>Starts listening for the next notice about the job.</summary>
+    public NextNotice Next(string jobId) => new(this, jobId);
+
+    public async Task PublishAsync(JobNotice notice)
+    {
+        Deliver(notice);
+        if (shared.Redis is null || !cache.IsAvailable)
+        {
+            return;
+        }
+
+        try
+        {
+            var redis = await shared.Redis.GetAsync();
+            await redis.GetSubscriber().PublishAsync(_channel, notice.Serialize(Origin));
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // Logged once by the breaker, not per notice.
+            cache.ReportUnavailable(exception);
+        }
+    }
+
+    /// <summary>Subscribes this process to the deployment's channel; StackExchange.Redis restores it after a reconnect.</summary>
+    internal async Task SubscribeToReplicasAsync(IConnectionMultiplexer redis) =>
+        await redis.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message));
+
+    internal TimeSpan RetryInterval => options.Value.RedisRetryInterval;
+
+    private void OnMessage(RedisValue message)
+    {
+        if (JobNotice.Deserialize((ReadOnlyMemory<byte>)message) is not { } received || received.Origin == Origin)
+        {
+            return;
+        }
+
+        if (received.Notice.Kind == JobNoticeKind.Evicted)
+        {
+            memory.Remove(keys.ForJob(received.Notice.JobId));
+        }
+
+        Deliver(received.Notice);
+    }
+
+    private void Deliver(JobNotice notice)
+    {
+        Action<JobNotice>[] listeners;
+        lock (_gate)
+        {
+            if (!_listeners.TryGetValue(notice.JobId, out var list))
+            {
+                return;
+            }
+
+            listeners = [.. list];
+        }
+
+        foreach (var listener in listeners)
+        {
+            listener(notice);
+        }
+    }
+
+    private void Unsubscribe(string jobId, Action<JobNotice> listener)
+    {
+        lock (_gate)
+        {
+            if (_listeners.TryGetValue(jobId, out var list) && list.Remove(listener) && list.Count == 0)
+            {
+                _listeners.Remove(jobId);
+            }
+        }
+    }
+
+    private sealed class Subscription(JobNotices notices, string jobId, Action<JobNotice> listener) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                notices.Unsubscribe(jobId, listener);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A one-shot wait for the next notice about a job. It starts listening when created, so a notice published
+    /// between creating it and awaiting it is not lost.
+    /// </summary>
+    public sealed class NextNotice : IDisposable
+    {
+        private readonly IDisposable _subscription;
+        private TaskCompletionSource<JobNotice> _next = NewSource();
+
+        public NextNotice(JobNotices notices, string jobId) =>
+            _subscription = notices.Subscribe(jobId, notice => Volatile.Read(ref _next).TrySetResult(notice));
+
+        /// <summary>The first notice since the previous call (or since creation), or null after <paramref name="timeout"/>.</summary>
+        public async Task<JobNotice?> WaitAsync(TimeSpan timeout, TimeProvider time)
+        {
+            var source = Volatile.Read(ref _next);
+            try
+            {
+                return await source.Task.WaitAsync(timeout, time);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+            finally
+            {
+                if (source.Task.IsCompleted)
+                {
+                    Interlocked.CompareExchange(ref _next, NewSource(), source);
+                }
+            }
+        }
+
+        public void Dispose() => _subscription.Dispose();
+
+        private static TaskCompletionSource<JobNotice> NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
