@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.OpenApi;
 using Gateway.Auth;
 using Gateway.Telemetry;
@@ -15,7 +16,10 @@ internal static class JobEndpoints
 
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
+        services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindConfiguration(JobOptions.SectionName);
+        services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
         services.AddSingleton<JobReader>();
+        services.AddSingleton<JobWatcher>();
         return services;
     }
 
@@ -35,6 +39,8 @@ internal static class JobEndpoints
         [FromRoute(Name = "job_id")] string jobId,
         HttpContext context,
         JobReader reader,
+        JobWatcher watcher,
+        IOptions<JobOptions> jobs,
         IOptions<UpstreamOptions> upstream,
         UpstreamCircuit circuit,
         UpstreamBudget budget,
@@ -52,7 +58,17 @@ internal static class JobEndpoints
             return GatewayProblems.InvalidJobId(context);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
+        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is { } wait)
+        {
+            context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait);
+            var remaining = wait - Stopwatch.GetElapsedTime(started);
+            if (read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero)
+            {
+                read = await watcher.WaitAsync(jobId, context.Team(), read, remaining, cancellationToken);
+            }
+        }
         if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
             context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);

@@ -1,0 +1,152 @@
+using Gateway.Caching;
+using Gateway.Cluster;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// Serves <c>Prefer: wait</c>: every caller in this process waiting on a job shares one watch, and every replica's
+/// watch shares one poll lease, so a job is polled at most once per interval for the whole cluster however many
+/// callers wait. Polls start at <see cref="JobOptions.WatchInterval"/> and back off to
+/// <see cref="JobOptions.MaxWatchInterval"/>, go through the upstream budget like any read, and stop when nobody
+/// waits. Whatever any replica learns about the job (its polls, plain reads, a webhook-triggered fetch) reaches the
+/// watch as a notice, so waiters are answered the moment a terminal response exists anywhere in the cluster.
+/// </summary>
+internal sealed class JobWatcher(
+    JobReader reader,
+    JobNotices notices,
+    ClusterFlight cluster,
+    CacheKeys keys,
+    IOptions<JobOptions> options,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<JobWatcher> logger)
+{
+    private readonly Dictionary<string, JobWatch> _watches = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Jobs this process is watching right now.</summary>
+    public int Watching
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watches.Count;
+            }
+        }
+    }
+
+    /// <summary>Callers in this process waiting on a job right now.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watches.Values.Sum(static w => w.Waiters);
+            }
+        }
+    }
+
+    /// <summary>Waits for the job's final answer, or returns the latest running state after <paramref name="wait"/>.</summary>
+    /// <param name="latest">The caller's own read of the job, just made: what it gets if nothing newer arrives.</param>
+    public async Task<JobRead> WaitAsync(string jobId, string team, JobRead latest, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        JobWatch? watch;
+        var start = false;
+        lock (_gate)
+        {
+            if (!_watches.TryGetValue(jobId, out watch))
+            {
+                _watches[jobId] = watch = new JobWatch(jobId, latest);
+                start = true;
+            }
+
+            watch.Waiters++;
+        }
+
+        if (start)
+        {
+            _ = WatchAsync(watch, team);
+        }
+
+        // A stopping process answers its waiters with what it has, so they come back to a replica that stays.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            return await watch.Answer.Task.WaitAsync(wait, time, abandon.Token);
+        }
+        catch (TimeoutException)
+        {
+            return watch.Latest;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return watch.Latest;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                watch.Waiters--;
+            }
+        }
+    }
+
+    private async Task WatchAsync(JobWatch watch, string team)
+    {
+        var key = keys.ForJob(watch.JobId);
+        using var subscription = notices.Subscribe(watch.JobId, notice => _ = OfferAsync(watch, notice, key));
+        var interval = options.Value.WatchInterval;
+        try
+        {
+            while (true)
+            {
+                await Task.WhenAny(watch.Answer.Task, Task.Delay(interval, time, lifetime.ApplicationStopping));
+                lock (_gate)
+                {
+                    if (watch.Answer.Task.IsCompleted || watch.Waiters == 0 || lifetime.ApplicationStopping.IsCancellationRequested)
+                    {
+                        _watches.Remove(watch.JobId);
+                        return;
+                    }
+                }
+
+                if (await reader.PollAsync(watch.JobId, team, interval) is { } read)
+                {
+                    watch.Offer(read);
+                }
+
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, options.Value.MaxWatchInterval.Ticks));
+            }
+        }
+        catch (Exception exception)
+        {
+            // Waiters still get the latest state when their wait runs out; the next caller starts a fresh watch.
+            logger.WatchFailed(watch.JobId, exception);
+            lock (_gate)
+            {
+                if (_watches.TryGetValue(watch.JobId, out var current) && current == watch)
+                {
+                    _watches.Remove(watch.JobId);
+                }
+            }
+        }
+    }
+
+    private async Task OfferAsync(JobWatch watch, JobNotice notice, string key)
+    {
+        try
+        {
+            if (await cluster.ReadAsync(notice, key) is { } read)
+            {
+                watch.Offer(read);
+            }
+        }
+        catch (Exception exception)
+        {
+            logger.WatchFailed(watch.JobId, exception);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Text;
+using Gateway.Jobs;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Jobs;
+
+/// <summary><c>Prefer: wait=N</c> (RFC 7240): callers are answered when the job finishes, or with its latest state after N seconds.</summary>
+public sealed class PreferWaitTests : GatewayTest
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Jobs:MaxWait"] = "00:00:03",
+        ["Jobs:WatchInterval"] = "00:00:00.100",
+        ["Jobs:MaxWatchInterval"] = "00:00:00.400",
+    };
+
+    [Fact]
+    public async Task AJobStillRunning_WhenTheWaitEnds_GetsItsLatestPendingBody()
+    {
+        var id = NewId("pending-");
+        var started = DateTime.UtcNow;
+        using var response = await GetJobAsync(id, "wait=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("wait=1", response.Header("Preference-Applied"));
+        Assert.Contains("\"Pending\"", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(0.9), "the caller was held for the wait it asked for");
+
+        // The watcher polled meanwhile, backing off, and stopped when its only caller left.
+        var polls = Upstream.Requests.CountForJob(id);
+        Assert.InRange(polls, 2, 8);
+        await Eventually.Until(() => Gateway.Services.GetRequiredService<JobWatcher>().Watching == 0, because: "the watch stops when nobody waits");
+        await Task.Delay(600, Cancel);
+        Assert.InRange(Upstream.Requests.CountForJob(id), polls, polls + 1);
+    }
+
+    [Fact]
+    public async Task ManyCallersWaitingOnOneJob_ShareOneWatcher_AndAllSeeItComplete()
+    {
+        var id = NewId("after-1s-");
+        var waits = Enumerable.Range(0, 50).Select(_ => ReadAsync(id, "wait=3")).ToArray();
+        var watcher = Gateway.Services.GetRequiredService<JobWatcher>();
+        await Eventually.Until(() => watcher.Waiting == 50, because: "every caller waits");
+        Assert.Equal(1, watcher.Watching);
+        var results = await Task.WhenAll(waits);
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.All(results, r => Assert.Contains("\"Completed\"", r.Body, StringComparison.Ordinal));
+
+        // 50 callers, each of which would otherwise poll; one watcher polls at 100, 200, 400, 400... ms.
+        Assert.InRange(Upstream.Requests.CountForJob(id), 2, 8);
+    }
+
+    [Fact]
+    public async Task AFinishedJob_IsAnsweredAtOnce()
+    {
+        var id = NewId("done-");
+        using var first = await GetJobAsync(id, "wait=3");
+        var started = DateTime.UtcNow;
+        using var second = await GetJobAsync(id, "wait=3");
+
+        Assert.Equal("wait=3", second.Header("Preference-Applied"));
+        Assert.Equal("Gateway; hit", second.Header("Cache-Status"));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1));
+        Assert.Equal(1, Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task AnErrorAnswer_EndsTheWait()
+    {
+        var id = NewId("pending-");
+        var read = ReadAsync(id, "wait=3");
+        await Eventually.Until(() => Gateway.Services.GetRequiredService<JobWatcher>().Watching == 1);
+        Upstream.Script.Respond(id, 404, "{\"detail\":\"Job not found\"}");
+
+        var (status, _) = await read;
+        Assert.Equal(HttpStatusCode.NotFound, status);
+    }
+
+    [Theory]
+    [InlineData("wait=600", "wait=3")]
+    [InlineData("respond-async, wait=2", "wait=2")]
+    [InlineData("WAIT = \"2\"", "wait=2")]
+    public async Task TheWaitIsReadAsRfc7240Says_AndCappedByJobsMaxWait(string prefer, string applied)
+    {
+        using var response = await GetJobAsync(NewId("done-"), prefer);
+        Assert.Equal(applied, response.Header("Preference-Applied"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wait=0")]
+    [InlineData("wait=soon")]
+    [InlineData("return=minimal")]
+    public async Task WithoutAUsableWait_NothingChanges(string? prefer)
+    {
+        var started = DateTime.UtcNow;
+        using var response = await GetJobAsync(NewId("pending-"), prefer);
+
+        Assert.Null(response.Header("Preference-Applied"));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), "answered at once");
+    }
+
+    private async Task<HttpResponseMessage> GetJobAsync(string id, string? prefer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/job/" + id);
+        if (prefer is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        }
+
+        return await Client.SendAsync(request, Cancel);
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> ReadAsync(string id, string prefer)
+    {
+        using var response = await GetJobAsync(id, prefer);
+        return (response.StatusCode, Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(Cancel)));
+    }
+}
