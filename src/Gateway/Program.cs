@@ -9,6 +9,7 @@ using Gateway.Proxy;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
+using Gateway.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +20,7 @@ builder.Services.AddUpstream();
 builder.Services.AddJobCache();
 builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
+builder.Services.AddWebhooks();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
@@ -38,6 +40,7 @@ app.UseRateLimiter();
 app.MapGatewayHealth();
 app.MapGatewayMetrics();
 app.MapJobs();
+app.MapWebhooks();
 app.MapCachePurge();
 app.MapReductoProxy();
 

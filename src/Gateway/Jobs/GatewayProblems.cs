@@ -64,6 +64,17 @@ internal static class GatewayProblems
         Create(context, StatusCodes.Status502BadGateway, "upstream-response-too-large", "Upstream response too large",
             "Reducto's response exceeds the gateway's Upstream:MaxResponseBytes limit.", retry: false);
 
+    public static ProblemHttpResult WebhookRejected(HttpContext context) =>
+        Create(context, StatusCodes.Status401Unauthorized, "webhook-rejected", "Webhook delivery rejected",
+            "The delivery carried neither the configured secret nor a valid, recent Svix signature. Nothing was changed.", retry: false);
+
+    public static ProblemHttpResult WebhookUnreadable(HttpContext context, string detail) =>
+        Create(context, StatusCodes.Status400BadRequest, "webhook-unreadable", "Webhook body not understood", detail, retry: false);
+
+    public static ProblemHttpResult WebhookTooLarge(HttpContext context, long limit) =>
+        Create(context, StatusCodes.Status413PayloadTooLarge, "request-body-too-large", "Request body too large",
+            $"A webhook notification carries a status and a job id; at most {limit} bytes are accepted.", retry: false);
+
     public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
         context.Response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] =
             ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -21,6 +21,10 @@ public sealed class OptionsValidationTests
     [InlineData("Auth__ClientKeys__team-a", "", "Auth:ClientKeys")]
     [InlineData("Auth__ClientKeys__team-a", "short", "Auth:ClientKeys:team-a")]
     [InlineData("Auth__ClientKeys__team-a", "sha256:abc", "Auth:ClientKeys:team-a")]
+    [InlineData("Jobs__MaxWait", "00:00:00", "MaxWait")]
+    [InlineData("Jobs__WatchInterval", "00:00:05", "Jobs:WatchInterval")]
+    [InlineData("Webhooks__Secret", "short", "Secret")]
+    [InlineData("Webhooks__SvixSecret", "not-a-svix-secret", "Webhooks:SvixSecret")]
     public async Task BadSetting_StopsTheGateway_WithAMessageNamingIt(string variable, string value, string named)
     {
         var environment = new Dictionary<string, string>
