@@ -71,6 +71,19 @@ internal static class JobOperationDocumentation
             });
         }
 
+        if (!operation.Parameters.Any(p => p.Name == "Prefer"))
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "Prefer",
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "RFC 7240 `wait=N`: hold the request until the job is Completed or Failed, or for N seconds (capped by the " +
+                    "gateway's Jobs:MaxWait), then answer with the latest state. All waiters share one upstream watcher.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Example = System.Text.Json.Nodes.JsonValue.Create("wait=30") },
+            });
+        }
+
         AlsoProduces<ReductoErrorBody>(operation, context, StatusCodes.Status502BadGateway, Json);
         AlsoProduces<ProblemDetails>(operation, context, StatusCodes.Status503ServiceUnavailable, ProblemJson);
         DescribeHeaders(operation);
@@ -129,6 +142,7 @@ internal static class JobOperationDocumentation
                 case StatusCodes.Status200OK:
                     concrete.Headers[HeaderNames.ETag] = StringHeader("Strong ETag of the body; sent for Completed and Failed jobs only.");
                     concrete.Headers[HeaderNames.CacheControl] = StringHeader("`no-store` while the job is still running (no ETag).");
+                    concrete.Headers["Preference-Applied"] = StringHeader("`wait=N` when a `Prefer: wait` was honoured, with the wait actually granted.");
                     break;
                 case StatusCodes.Status304NotModified:
                     concrete.Headers[HeaderNames.ETag] = StringHeader("The job's ETag, unchanged.");

@@ -19,6 +19,7 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         b.UseSetting("Upstream:BaseUrl", "http://127.0.0.1:9");
         b.UseSetting("Upstream:ApiKey", "test-server-key");
         b.UseSetting("Auth:ClientKeys:docs", "docs-team-gateway-key-0001");
+        b.UseSetting("Webhooks:Secret", "docs-webhook-secret-0001");
     });
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -138,6 +139,21 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
         var requirement = Assert.Single(GetJobOperation(document).Security!);
         var required = Assert.Single(requirement.Keys);
         Assert.Equal("Bearer", required.Reference?.Id);
+    }
+
+    [Fact]
+    public async Task LongPollAndWebhook_AreDescribed()
+    {
+        var (document, _) = await LoadAsync();
+
+        var job = document.Paths[JobPath].Operations![HttpMethod.Get];
+        Assert.Contains(job.Parameters!, p => p.Name == "Prefer" && p.In == ParameterLocation.Header);
+        Assert.True(job.Responses!["200"].Headers!.ContainsKey("Preference-Applied"));
+
+        // Reducto holds no gateway key: the webhook is authenticated by its own secret, not the bearer scheme.
+        var webhook = document.Paths["/webhooks/reducto"].Operations![HttpMethod.Post];
+        Assert.True(webhook.Responses!.ContainsKey("202"));
+        Assert.True(webhook.Security is null || webhook.Security.Count == 0);
     }
 
     [Fact]
