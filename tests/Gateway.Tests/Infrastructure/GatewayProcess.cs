@@ -71,6 +71,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>A crash: SIGKILL, no shutdown code runs, nothing is released.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -34,4 +34,34 @@ public sealed class GracefulShutdownTests
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(1, upstream.Requests.CountForJob("done-drain"));
     }
+
+    [Fact]
+    public async Task Sigterm_AnswersLongPollingCallersWithTheLatestState_InsteadOfHoldingThemToTheEnd()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var upstream = await StandInServer.StartAsync(cancellationToken: cancel);
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
+            ["Upstream__ApiKey"] = "stand-in-key",
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+            ["Shutdown__DrainTimeout"] = "00:00:30",
+        });
+        var address = await gateway.Listening(TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = address };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/job/pending-drain");
+        request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
+        var waiting = client.SendAsync(request, cancel);
+        await Eventually.Until(() => upstream.Requests.CountForJob("pending-drain") >= 2, because: "the watcher is polling");
+        var stopped = DateTime.UtcNow;
+        gateway.SendSigterm();
+
+        using var response = await waiting;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"Pending\"", await response.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - stopped < TimeSpan.FromSeconds(10), "answered at shutdown, not after its 60 s wait");
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
