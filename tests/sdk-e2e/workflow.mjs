@@ -2,6 +2,7 @@
 // gateway key and nothing else. Run by Gateway.Tests.Sdk.ReductoSdkEndToEndTests; prints one JSON line on stdout.
 //   GATEWAY_URL, GATEWAY_KEY  required
 //   MODE=badkey               expect the gateway to refuse the key with the SDK's AuthenticationError
+//   MODE=wait                 start a job and wait for it with one job.get carrying Prefer: wait
 import Reducto, { toFile } from 'reductoai';
 
 const MAX_POLLS = 60;
@@ -62,8 +63,18 @@ async function badKey() {
   fail('job.get succeeded with a wrong gateway key');
 }
 
+async function longPoll() {
+  const { job_id: jobId } = await client.parse.runJob({ input: 'https://example.com/sample.pdf' });
+  const started = Date.now();
+  // The SDK passes per-request headers through unchanged: one call instead of a polling loop.
+  const { data, response } = await client.job.get(jobId, { headers: { Prefer: 'wait=20' } }).withResponse();
+  return { ok: true, mode: MODE, jobId, finalStatus: data.status, waitedMs: Date.now() - started,
+    preferenceApplied: response.headers.get('preference-applied') };
+}
+
+const modes = { workflow, badkey: badKey, wait: longPoll };
 try {
-  console.log(JSON.stringify(MODE === 'badkey' ? await badKey() : await workflow()));
+  console.log(JSON.stringify(await (modes[MODE] ?? workflow)()));
 } catch (error) {
   fail(error?.message ?? String(error), { errorClass: error?.constructor?.name, status: error?.status });
 }

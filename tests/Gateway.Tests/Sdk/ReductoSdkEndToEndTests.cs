@@ -81,6 +81,21 @@ public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheSdkLongPolls_ThroughPerRequestHeaders_InOneCall()
+    {
+        var (run, seen) = await RunScriptAsync("wait", GatewayFactory.TeamAKey);
+
+        Assert.True(run.ExitCode == 0, "workflow.mjs MODE=wait failed: " + run + "\n--- gateway ---\n" + _gateway.Output);
+        Assert.Equal("Completed", seen.GetProperty("finalStatus").GetString());
+        Assert.Equal("wait=20", seen.GetProperty("preferenceApplied").GetString());
+
+        // One call from the SDK; the gateway's watcher polled the job a few times on its behalf.
+        var jobId = seen.GetProperty("jobId").GetString()!;
+        var reads = _upstream.Requests.All.Count(r => r.Method == "GET" && r.Path == "/job/" + jobId);
+        Assert.InRange(reads, 2, 10);
+    }
+
+    [Fact]
     public async Task WrongGatewayKey_RaisesAuthenticationError_AndNothingReachesReducto()
     {
         var (run, seen) = await RunScriptAsync("badkey", "not-a-gateway-key");
