@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Gateway.Caching;
 using Gateway.Cluster;
 using Microsoft.Extensions.Options;
@@ -12,18 +13,44 @@ namespace Gateway.Jobs;
 /// waits. Whatever any replica learns about the job (its polls, plain reads, a webhook-triggered fetch) reaches the
 /// watch as a notice, so waiters are answered the moment a terminal response exists anywhere in the cluster.
 /// </summary>
-internal sealed class JobWatcher(
-    JobReader reader,
-    JobNotices notices,
-    ClusterFlight cluster,
-    CacheKeys keys,
-    IOptions<JobOptions> options,
-    TimeProvider time,
-    IHostApplicationLifetime lifetime,
-    ILogger<JobWatcher> logger)
+internal sealed class JobWatcher
 {
     private readonly Dictionary<string, JobWatch> _watches = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly JobReader _reader;
+    private readonly JobNotices _notices;
+    private readonly ClusterFlight _cluster;
+    private readonly CacheKeys _keys;
+    private readonly IOptions<JobOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<JobWatcher> _logger;
+
+    public JobWatcher(
+        JobReader reader,
+        JobNotices notices,
+        ClusterFlight cluster,
+        CacheKeys keys,
+        IOptions<JobOptions> options,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        ILogger<JobWatcher> logger,
+        IMeterFactory meters)
+    {
+        _reader = reader;
+        _notices = notices;
+        _cluster = cluster;
+        _keys = keys;
+        _options = options;
+        _time = time;
+        _lifetime = lifetime;
+        _logger = logger;
+
+        // What long polling holds open right now: callers parked on the gateway, and the jobs polled for them.
+        var meter = meters.Create(Telemetry.GatewayMetrics.MeterName);
+        meter.CreateObservableGauge("gateway.jobs.waiting", () => Waiting, "{request}", "Callers waiting with Prefer: wait");
+        meter.CreateObservableGauge("gateway.jobs.watched", () => Watching, "{job}", "Jobs this replica watches for waiting callers");
+    }
 
     /// <summary>Jobs this process is watching right now.</summary>
     public int Watching
@@ -72,10 +99,10 @@ internal sealed class JobWatcher(
         }
 
         // A stopping process answers its waiters with what it has, so they come back to a replica that stays.
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
         try
         {
-            return await watch.Answer.Task.WaitAsync(wait, time, abandon.Token);
+            return await watch.Answer.Task.WaitAsync(wait, _time, abandon.Token);
         }
         catch (TimeoutException)
         {
@@ -96,35 +123,35 @@ internal sealed class JobWatcher(
 
     private async Task WatchAsync(JobWatch watch, string team)
     {
-        var key = keys.ForJob(watch.JobId);
-        using var subscription = notices.Subscribe(watch.JobId, notice => _ = OfferAsync(watch, notice, key));
-        var interval = options.Value.WatchInterval;
+        var key = _keys.ForJob(watch.JobId);
+        using var subscription = _notices.Subscribe(watch.JobId, notice => _ = OfferAsync(watch, notice, key));
+        var interval = _options.Value.WatchInterval;
         try
         {
             while (true)
             {
-                await Task.WhenAny(watch.Answer.Task, Task.Delay(interval, time, lifetime.ApplicationStopping));
+                await Task.WhenAny(watch.Answer.Task, Task.Delay(interval, _time, _lifetime.ApplicationStopping));
                 lock (_gate)
                 {
-                    if (watch.Answer.Task.IsCompleted || watch.Waiters == 0 || lifetime.ApplicationStopping.IsCancellationRequested)
+                    if (watch.Answer.Task.IsCompleted || watch.Waiters == 0 || _lifetime.ApplicationStopping.IsCancellationRequested)
                     {
                         _watches.Remove(watch.JobId);
                         return;
                     }
                 }
 
-                if (await reader.PollAsync(watch.JobId, team, interval) is { } read)
+                if (await _reader.PollAsync(watch.JobId, team, interval) is { } read)
                 {
                     watch.Offer(read);
                 }
 
-                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, options.Value.MaxWatchInterval.Ticks));
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, _options.Value.MaxWatchInterval.Ticks));
             }
         }
         catch (Exception exception)
         {
             // Waiters still get the latest state when their wait runs out; the next caller starts a fresh watch.
-            logger.WatchFailed(watch.JobId, exception);
+            _logger.WatchFailed(watch.JobId, exception);
             lock (_gate)
             {
                 if (_watches.TryGetValue(watch.JobId, out var current) && current == watch)
@@ -139,14 +166,14 @@ internal sealed class JobWatcher(
     {
         try
         {
-            if (await cluster.ReadAsync(notice, key) is { } read)
+            if (await _cluster.ReadAsync(notice, key) is { } read)
             {
                 watch.Offer(read);
             }
         }
         catch (Exception exception)
         {
-            logger.WatchFailed(watch.JobId, exception);
+            _logger.WatchFailed(watch.JobId, exception);
         }
     }
 }

@@ -55,6 +55,21 @@ public sealed class PreferWaitTests : GatewayTest
     }
 
     [Fact]
+    public async Task WaitingCallersAndWatchedJobs_AreVisibleInMetrics()
+    {
+        var id = NewId("pending-");
+        var waits = Enumerable.Range(0, 5).Select(_ => ReadAsync(id, "wait=2")).ToArray();
+        await Eventually.Until(() => Gateway.Services.GetRequiredService<JobWatcher>().Waiting == 5);
+
+        using var anonymous = Gateway.CreateClient(gatewayKey: null);
+        var metrics = await anonymous.GetStringAsync("/metrics", Cancel);
+        await Task.WhenAll(waits);
+
+        Assert.Matches("(?m)^gateway_jobs_waiting(\\{[^}]*\\})? 5$", metrics);
+        Assert.Matches("(?m)^gateway_jobs_watched(\\{[^}]*\\})? 1$", metrics);
+    }
+
+    [Fact]
     public async Task AFinishedJob_IsAnsweredAtOnce()
     {
         var id = NewId("done-");
