@@ -14,6 +14,10 @@ internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheK
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    // Redis disconnects a subscriber whose output buffer outgrows its pub/sub limit (32 MB by default), so large
+    // bodies are not broadcast: a replica that misses a notice finds the lease free and fetches for itself.
+    private const int MaxSharedBodyBytes = 1 << 20;
+
     private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.InstanceName + keys.NoticeChannel);
 
     /// <summary>Tells this process's own notices apart from other replicas' when they come back over the channel.</summary>
@@ -44,7 +48,7 @@ internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheK
     public async Task PublishAsync(JobNotice notice)
     {
         Deliver(notice);
-        if (shared.Redis is null || !cache.IsAvailable)
+        if (shared.Redis is null || !cache.IsAvailable || notice.Body.Length > MaxSharedBodyBytes)
         {
             return;
         }

@@ -15,6 +15,7 @@ internal sealed class ReplicaSubscription(SharedStore shared, JobNotices notices
             return;
         }
 
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -25,7 +26,12 @@ internal sealed class ReplicaSubscription(SharedStore shared, JobNotices notices
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                logger.ReplicasUnreachable(notices.RetryInterval, exception.GetType().Name);
+                // Once, not every retry: the cache breaker already reports the outage.
+                if (failures++ == 0)
+                {
+                    logger.ReplicasUnreachable(notices.RetryInterval, exception.GetType().Name);
+                }
+
                 await Task.Delay(notices.RetryInterval, stoppingToken);
             }
         }

@@ -89,6 +89,11 @@ internal sealed class JobWatcher
                 _watches[jobId] = watch = new JobWatch(jobId, latest);
                 start = true;
             }
+            else
+            {
+                // The caller's own read is at least as recent as anything the watch holds.
+                watch.Offer(latest);
+            }
 
             watch.Waiters++;
         }
