@@ -16,7 +16,7 @@ internal enum LeaseOutcome
 }
 
 /// <summary>
-/// Short Redis leases (SET NX with an expiry, released only by their holder) that let one replica act for all of them
+/// Short Redis leases (SET NX with an expiry, released only by their holder, atomically) that let one replica act for all of them
 /// on a job. Expiry is what makes a crashed or partitioned holder harmless: the lease lapses and another replica
 /// takes over, so nobody waits on a dead holder longer than one lease.
 /// </summary>
@@ -28,6 +28,15 @@ internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKe
     // One value per process: a replica runs at most one flight per job and lease kind (its in-process single flight
     // sees to that), so the process is the holder.
     private readonly RedisValue _holder = Guid.NewGuid().ToString("N");
+
+    // Compare-and-delete in one atomic round trip. The client's own LockRelease uses a WATCH/MULTI transaction whose
+    // condition round trip holds up the shared connection; under load that stalled unrelated cache reads.
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        """;
 
     public async Task<LeaseOutcome> TryTakeAsync(string kind, string jobId, TimeSpan duration)
     {
@@ -59,7 +68,7 @@ internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKe
         try
         {
             var redis = await shared.Redis.GetAsync();
-            await redis.GetDatabase().LockReleaseAsync(Key(kind, jobId), _holder);
+            await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [Key(kind, jobId)], [_holder]);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
