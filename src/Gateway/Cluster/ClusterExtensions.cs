@@ -13,6 +13,7 @@ internal static class ClusterExtensions
         services.AddSingleton<ClusterFlight>();
         services.AddSingleton<JobEviction>();
         services.AddHostedService<ReplicaSubscription>();
+        services.AddHostedService<ReplicaCensus>();
         return services;
     }
 }

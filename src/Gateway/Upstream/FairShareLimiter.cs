@@ -14,7 +14,7 @@ internal sealed class FairShareLimiter : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
-    private readonly double _refillPerSecond;
+    private double _refillPerSecond;
     private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _turns = new();
     private readonly ITimer _timer;
@@ -25,7 +25,7 @@ internal sealed class FairShareLimiter : IDisposable
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
         _time = time;
-        _refillPerSecond = Math.Max(ratePerSecond - 1, 0.5);
+        _refillPerSecond = RefillFor(ratePerSecond);
         _refilledAt = time.GetTimestamp();
         _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -66,7 +66,20 @@ internal sealed class FairShareLimiter : IDisposable
         return admitted;
     }
 
+    /// <summary>Changes the rate from now on: tokens already earned are kept, later ones come at the new pace.</summary>
+    public void SetRate(int ratePerSecond)
+    {
+        lock (_lock)
+        {
+            Refill();
+            _refillPerSecond = RefillFor(ratePerSecond);
+            ScheduleNextGrant();
+        }
+    }
+
     public void Dispose() => _timer.Dispose();
+
+    private static double RefillFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 0.5);
 
     private void Grant()
     {

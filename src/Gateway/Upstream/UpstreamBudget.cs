@@ -11,6 +11,29 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
 {
     private readonly FairShareLimiter _jobPolls = new(options.Value.JobPollsPerSecond, time);
     private readonly FairShareLimiter _requests = new(options.Value.RequestsPerSecond, time);
+    private int _replicas = 1;
+
+    /// <summary>How many replicas spend the configured rates together; this one gets an equal share.</summary>
+    public int Replicas => Volatile.Read(ref _replicas);
+
+    /// <summary>This replica's share of the job-poll rate.</summary>
+    public int JobPollsPerSecond => Share(options.Value.JobPollsPerSecond);
+
+    /// <summary>This replica's share of the overall rate.</summary>
+    public int RequestsPerSecond => Share(options.Value.RequestsPerSecond);
+
+    /// <summary>
+    /// Splits the configured rates evenly between <paramref name="replicas"/> replicas, so the deployment as a whole
+    /// stays under them however many replicas run.
+    /// </summary>
+    public void ShareWith(int replicas)
+    {
+        if (Interlocked.Exchange(ref _replicas, Math.Max(replicas, 1)) != Math.Max(replicas, 1))
+        {
+            _jobPolls.SetRate(JobPollsPerSecond);
+            _requests.SetRate(RequestsPerSecond);
+        }
+    }
 
     /// <summary>For a <c>GET /job</c> call, which counts against both limits.</summary>
     public async ValueTask<bool> AcquireJobPollAsync(string team, CancellationToken cancellationToken) =>
@@ -31,4 +54,6 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private int Share(int rate) => Math.Max(rate / Replicas, 1);
 }

@@ -65,7 +65,7 @@ public sealed class UpstreamBudgetTests : GatewayTest
         await Task.WhenAll(flood);
 
         var polls = Upstream.Requests.All.Where(r => r.Path.StartsWith("/job/pending-", StringComparison.Ordinal)).Select(r => r.At).Order().ToArray();
-        Assert.InRange(MaxInAnyWindow(polls, TimeSpan.FromSeconds(1)), 1, JobPollsPerSecond);
+        Assert.InRange(RequestWindows.MaxInAnyWindow(polls, TimeSpan.FromSeconds(1)), 1, JobPollsPerSecond);
         Assert.Contains(HttpStatusCode.TooManyRequests, aStatuses);
         Assert.True(bResults.Count(s => s == HttpStatusCode.OK) >= 0.8 * bResults.Count,
             $"team B got {bResults.Count(s => s == HttpStatusCode.OK)} of {bResults.Count} through while team A flooded");
@@ -88,23 +88,7 @@ public sealed class UpstreamBudgetTests : GatewayTest
         }, Cancel)));
 
         var forwarded = Upstream.Requests.All.Where(r => r.Path == "/version").Select(r => r.At).Order().ToArray();
-        Assert.InRange(MaxInAnyWindow(forwarded, TimeSpan.FromSeconds(1)), 1, RequestsPerSecond);
+        Assert.InRange(RequestWindows.MaxInAnyWindow(forwarded, TimeSpan.FromSeconds(1)), 1, RequestsPerSecond);
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
-    }
-
-    private static int MaxInAnyWindow(DateTimeOffset[] sorted, TimeSpan window)
-    {
-        var max = 0;
-        for (int start = 0, end = 0; start < sorted.Length; start++)
-        {
-            while (end < sorted.Length && sorted[end] - sorted[start] < window)
-            {
-                end++;
-            }
-
-            max = Math.Max(max, end - start);
-        }
-
-        return max;
     }
 }
