@@ -12,16 +12,8 @@ public sealed class GracefulShutdownTests
         var cancel = TestContext.Current.CancellationToken;
         await using var upstream = await StandInServer.StartAsync(cancellationToken: cancel);
         var gate = upstream.Script.Hold("done-drain");
-        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
-        {
-            ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
-            ["Upstream__ApiKey"] = "stand-in-key",
-            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
-            ["Shutdown__DrainTimeout"] = "00:00:20",
-        });
-        var address = await gateway.Listening(TimeSpan.FromSeconds(30));
-        using var client = new HttpClient { BaseAddress = address };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
+        await using var gateway = Start(upstream, drainTimeout: "00:00:20");
+        using var client = await ClientForAsync(gateway);
 
         var reads = Enumerable.Range(0, 5).Select(_ => client.GetAsync("/job/done-drain", cancel)).ToArray();
         await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
@@ -40,16 +32,8 @@ public sealed class GracefulShutdownTests
     {
         var cancel = TestContext.Current.CancellationToken;
         await using var upstream = await StandInServer.StartAsync(cancellationToken: cancel);
-        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
-        {
-            ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
-            ["Upstream__ApiKey"] = "stand-in-key",
-            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
-            ["Shutdown__DrainTimeout"] = "00:00:30",
-        });
-        var address = await gateway.Listening(TimeSpan.FromSeconds(30));
-        using var client = new HttpClient { BaseAddress = address };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
+        await using var gateway = Start(upstream, drainTimeout: "00:00:30");
+        using var client = await ClientForAsync(gateway);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/job/pending-drain");
         request.Headers.TryAddWithoutValidation("Prefer", "wait=60");
@@ -63,5 +47,20 @@ public sealed class GracefulShutdownTests
         Assert.Contains("\"Pending\"", await response.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
         Assert.True(DateTime.UtcNow - stopped < TimeSpan.FromSeconds(10), "answered at shutdown, not after its 60 s wait");
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static GatewayProcess Start(StandInServer upstream, string drainTimeout) => GatewayProcess.Start(new Dictionary<string, string>
+    {
+        ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
+        ["Upstream__ApiKey"] = "stand-in-key",
+        ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+        ["Shutdown__DrainTimeout"] = drainTimeout,
+    });
+
+    private static async Task<HttpClient> ClientForAsync(GatewayProcess gateway)
+    {
+        var client = new HttpClient { BaseAddress = await gateway.Listening(TimeSpan.FromSeconds(30)) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.TeamAKey);
+        return client;
     }
 }
