@@ -58,7 +58,7 @@ internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheK
             var redis = await shared.Redis.GetAsync();
             await redis.GetSubscriber().PublishAsync(_channel, notice.Serialize(Origin));
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {
             // Logged once by the breaker, not per notice.
             cache.ReportUnavailable(exception);

@@ -29,6 +29,7 @@ internal sealed class ReplicaCensus(
 
     private readonly RedisValue _me = Guid.NewGuid().ToString("N");
     private readonly RedisKey _set = options.Value.InstanceName + "replicas:" + keys.NoticeChannel;
+    private bool _counted;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,7 +49,7 @@ internal sealed class ReplicaCensus(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (shared.Redis is null)
+        if (shared.Redis is null || !Volatile.Read(ref _counted))
         {
             return;
         }
@@ -59,9 +60,9 @@ internal sealed class ReplicaCensus(
             var redis = await shared.Redis.GetAsync();
             await redis.GetDatabase().SortedSetRemoveAsync(_set, _me);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // It drops out by itself after three periods.
+            // It drops out by itself after three periods (and the connection may already be closed at shutdown).
         }
     }
 
@@ -72,13 +73,14 @@ internal sealed class ReplicaCensus(
             var redis = await shared.Redis!.GetAsync();
             var silentAfter = (long)(Period * 3).TotalMilliseconds;
             var count = (int)(long)await redis.GetDatabase().ScriptEvaluateAsync(CountScript, [_set], [_me, silentAfter]);
+            Volatile.Write(ref _counted, true);
             if (count != budget.Replicas)
             {
                 budget.ShareWith(count);
                 logger.BudgetShared(count, budget.JobPollsPerSecond, budget.RequestsPerSecond);
             }
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {
             // The cache breaker reports Redis outages; the last count stands meanwhile.
         }
