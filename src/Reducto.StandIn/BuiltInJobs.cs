@@ -9,13 +9,20 @@ namespace Reducto.StandIn;
 /// Job ids that mean something without any scripting, so people, tests and benchmarks can use the stand-in as is.
 /// Bodies are generated once per id and then served as identical bytes.
 /// </summary>
-internal sealed partial class BuiltInJobs(StandInOptions options)
+/// <param name="completionTimed">
+/// Told once per <c>after-Ns-*</c> job, at its first read, when it will turn Completed.
+/// </param>
+internal sealed partial class BuiltInJobs(StandInOptions options, Action<string, DateTimeOffset>? completionTimed = null)
 {
     private readonly ConcurrentDictionary<string, byte[]> _bodies = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new();
+    private readonly ConcurrentDictionary<string, TimedJob> _timed = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _created = new();
 
     public IEnumerable<KeyValuePair<string, DateTimeOffset>> Created => _created;
+
+    /// <summary>When each <c>after-Ns-*</c> job read so far turned, or will turn, Completed.</summary>
+    public IEnumerable<KeyValuePair<string, DateTimeOffset>> Completions =>
+        _timed.Select(static t => KeyValuePair.Create(t.Key, t.Value.CompletesAt));
 
     public string Create()
     {
@@ -55,8 +62,17 @@ internal sealed partial class BuiltInJobs(StandInOptions options)
 
         if (After().Match(id) is { Success: true } after)
         {
-            var firstSeen = _firstSeen.GetOrAdd(id, now);
-            return Progressing(id, firstSeen.AddSeconds(int.Parse(after.Groups["s"].Value, CultureInfo.InvariantCulture)), firstSeen, now);
+            var timed = new TimedJob(now, now.AddSeconds(int.Parse(after.Groups["s"].Value, CultureInfo.InvariantCulture)));
+            if (_timed.TryAdd(id, timed))
+            {
+                completionTimed?.Invoke(id, timed.CompletesAt);
+            }
+            else
+            {
+                timed = _timed[id];
+            }
+
+            return Progressing(id, timed.CompletesAt, timed.FirstSeen, now);
         }
 
         if (StatusCode().Match(id) is { Success: true } status)
@@ -86,6 +102,8 @@ internal sealed partial class BuiltInJobs(StandInOptions options)
     }
 
     private static ScriptedResponse Json(int status, byte[] body) => new(status, body);
+
+    private readonly record struct TimedJob(DateTimeOffset FirstSeen, DateTimeOffset CompletesAt);
 
     private static int ParseSize(string size)
     {

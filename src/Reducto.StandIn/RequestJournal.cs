@@ -29,6 +29,10 @@ public sealed class RequestJournal
 
     public int CountForJob(string jobId) => _jobReads.GetValueOrDefault("/job/" + jobId);
 
+    /// <summary><c>GET /job/{id}</c> requests received so far, per job id.</summary>
+    public IEnumerable<KeyValuePair<string, int>> JobReads =>
+        _jobReads.Select(static r => KeyValuePair.Create(r.Key["/job/".Length..], r.Value));
+
     public void Clear()
     {
         _requests.Clear();

@@ -14,6 +14,13 @@ internal static class StandInEndpoints
     {
         app.Use(async (context, next) =>
         {
+            // The stand-in's own instrumentation is not Reducto's API: it asks for no key and does not count itself.
+            if (context.Request.Path.Equals(StandInStats.Path, StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
             server.Requests.Record(context.Request);
             if (await RejectedAsync(context, server.Options))
             {
@@ -53,6 +60,7 @@ internal static class StandInEndpoints
             next_cursor = (string?)null,
         }));
         app.MapGet("/version", () => Results.Json("stand-in"));
+        app.MapGet(StandInStats.Path, (string? job) => StandInStats.Get(server, job));
         return app;
     }
 
@@ -129,6 +137,6 @@ internal static class StandInEndpoints
         new StringBuilder()
             .Append("Reducto stand-in listening on ").AppendJoin(", ", addresses)
             .Append("; expects Authorization: Bearer ").Append(string.IsNullOrEmpty(options.ApiKey) ? "<any>" : options.ApiKey)
-            .Append(". Try GET /job/done-64k, /job/pending-x, /job/failed-x, /job/after-10s-x, /job/status-429-x.")
+            .Append(". Try GET /job/done-64k, /job/pending-x, /job/failed-x, /job/after-10s-x, /job/status-429-x; counts at " + StandInStats.Path + ".")
             .ToString();
 }

@@ -13,4 +13,10 @@ public sealed class StandInOptions
 
     /// <summary>How long a job created through <c>POST /parse_async</c> stays Pending.</summary>
     public TimeSpan PendingFor { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Where to send Reducto's direct webhook when an <c>after-Ns-*</c> job turns Completed: one POST per job, at that
+    /// moment. Null sends none. A failed delivery is logged and not retried.
+    /// </summary>
+    public Uri? WebhookUrl { get; set; }
 }

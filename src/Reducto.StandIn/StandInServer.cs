@@ -9,12 +9,19 @@ public sealed class StandInServer : IAsyncDisposable
     // Reducto takes multipart uploads up to 100 MB.
     private const long UploadLimitBytes = 110L * 1024 * 1024;
 
-    private WebApplication _app = null!;
+    private readonly WebApplication _app;
 
-    private StandInServer(StandInOptions options)
+    private StandInServer(StandInOptions options, WebApplication app)
     {
         Options = options;
-        Jobs = new BuiltInJobs(options);
+        _app = app;
+        if (options.WebhookUrl is { } url)
+        {
+            Webhook = new CompletionWebhook(url, app.Services.GetRequiredService<ILogger<CompletionWebhook>>());
+        }
+
+        Jobs = new BuiltInJobs(options, Webhook is null ? null : Webhook.Schedule);
+        app.MapStandIn(this);
     }
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -27,16 +34,16 @@ public sealed class StandInServer : IAsyncDisposable
 
     internal BuiltInJobs Jobs { get; }
 
+    internal CompletionWebhook? Webhook { get; }
+
     public static async Task<StandInServer> StartAsync(
         StandInOptions? options = null, string url = "http://127.0.0.1:0", CancellationToken cancellationToken = default)
     {
-        var server = new StandInServer(options ?? new StandInOptions());
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = UploadLimitBytes);
         builder.Logging.ClearProviders();
-        server._app = builder.Build();
-        server._app.MapStandIn(server);
+        var server = new StandInServer(options ?? new StandInOptions(), builder.Build());
         await server._app.StartAsync(cancellationToken);
         server.BaseAddress = new Uri(server.Addresses.First().TrimEnd('/') + "/");
         return server;
@@ -48,12 +55,11 @@ public sealed class StandInServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Limits.MaxRequestBodySize = UploadLimitBytes);
         var options = builder.Configuration.GetSection(StandInOptions.SectionName).Get<StandInOptions>() ?? new StandInOptions();
-        var server = new StandInServer(options);
-        server._app = builder.Build();
-        server._app.MapStandIn(server);
+        var server = new StandInServer(options, builder.Build());
         await server._app.StartAsync();
         Console.WriteLine(StandInEndpoints.Describe(options, server.Addresses));
         await server._app.WaitForShutdownAsync();
+        server.Webhook?.Dispose();
     }
 
     private ICollection<string> Addresses =>
@@ -61,6 +67,7 @@ public sealed class StandInServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Webhook?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
