@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Many callers waiting on one job: what reaches the upstream, and how late the last caller learns the job is done.
+# Three gateway processes share one redis-server (one cache, one watcher per job), against nginx proxy_cache.
+# See bench/README.md ("Long polling: many callers on one job").
+#
+#   bench/longpoll.sh                      scenarios A B C D, 300 callers, a job Completed 20 s after its first read
+#   SCENARIOS="C D" bench/longpoll.sh      a subset
+#   CALLERS=30 JOB_SECONDS=5 bench/longpoll.sh            smoke run (~1.5 min)
+#
+# Scenarios, each on a fresh stack (redis-server, stand-in, 3 gateways; nginx for D) and a fresh job id:
+#   A  callers long-poll the gateways with Prefer: wait=$WAIT until a terminal body (a third on each process)
+#   B  as A, and the stand-in sends Reducto's direct webhook to the first gateway when the job turns Completed
+#   C  callers poll the gateways plainly every second
+#   D  callers poll nginx (proxy_cache, proxy_cache_valid 200 $NGINX_VALID, proxy_cache_lock on) every second
+# Other knobs: WAIT (30), SPREAD (1: seconds over which callers start, evenly), NGINX_VALID (1s), ROUNDS (1).
+# Needs: .NET 10 SDK, python3, curl, and the Debian packages redis-server and nginx-light. Everything listens on
+# 127.0.0.1 and every process started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCENARIOS="${SCENARIOS:-A B C D}"
+CALLERS="${CALLERS:-300}"
+JOB_SECONDS="${JOB_SECONDS:-20}"
+WAIT="${WAIT:-30}"
+SPREAD="${SPREAD:-1}"
+NGINX_VALID="${NGINX_VALID:-1s}"
+ROUNDS="${ROUNDS:-1}"
+WARM_CALLERS=30
+KEY="bench-team-gateway-key-0001"
+SECRET="longpoll-bench-webhook-secret"
+
+case "${1:-}" in -h|--help) sed -n '2,18p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
+for tool in dotnet python3 curl nginx redis-server; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y nginx-light redis-server)" >&2; exit 1; }
+done
+others=$({ pgrep -x wrk; pgrep -x nginx; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Gateway.Tests|testhost'; } | sort -un | tr '\n' ' ' || true)
+[ -z "$others" ] || echo "warning: other benchmark or test processes are running (pids $others); delays will be skewed" >&2
+
+out="bench/out/longpoll-$(date -u +%Y%m%dT%H%M%SZ)"   # per-scenario JSON, logs and nginx.conf (bench/out is git-ignored)
+mkdir -p "$out"
+run="$(mktemp -d)"                                    # nginx's config, cache and temp files
+chmod 755 "$run"
+pids=()        # processes of the current stack
+current=""     # the load generator, while it runs
+
+stop() {  # stop one process started here: TERM, up to 5 s, then KILL
+  local pid="$1" _
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+stop_stack() {
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[$i]}"; done
+  pids=()
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  [ -n "$current" ] && stop "$current"
+  stop_stack
+  rm -rf "$run"
+  [ "$status" = 0 ] || echo "bench/longpoll.sh stopped (exit $status); logs in $out" >&2
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_http() {  # url pid log [curl args...]: wait up to 30 s for a 2xx, failing at once if the process died
+  local url="$1" pid="$2" log="$3" _; shift 3
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || { echo "$log exited during start-up:" >&2; tail -n 20 "$log" >&2; exit 1; }
+    curl -sf -o /dev/null "$@" "$url" && return 0
+    sleep 0.1
+  done
+  echo "no answer from $url within 30 s" >&2; tail -n 20 "$log" >&2; exit 1
+}
+
+echo "Building Release (Gateway.sln, bench/LongPoll)..."
+if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/LongPoll -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then
+  tail -n 30 "$out/build.log" >&2; echo "build failed (full log: $out/build.log)" >&2; exit 1
+fi
+
+start_stack() {  # name webhook(0|1) nginx(0|1): sets standin_port, gateway_ports, nginx_port
+  local name="$1" webhook="$2" with_nginx="$3" i
+  local logs="$out/$name"
+  mkdir -p "$logs"
+  local redis_port; redis_port=$(free_port)
+  standin_port=$(free_port)
+  gateway_ports=("$(free_port)" "$(free_port)" "$(free_port)")
+
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$logs/redis.log" 2>&1 &
+  pids+=("$!")
+
+  local hook=()
+  [ "$webhook" = 1 ] && hook=("--StandIn:WebhookUrl=http://127.0.0.1:${gateway_ports[0]}/webhooks/reducto?secret=$SECRET")
+  dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin_port" "${hook[@]}" \
+    >"$logs/standin.log" 2>&1 &
+  local standin_pid=$!; pids+=("$standin_pid")
+
+  # Shipped defaults for the watcher (Jobs:*) and the upstream budget; the webhook secret is set in every scenario, so
+  # A and B differ only in whether a notice arrives.
+  local gateway_pids=()
+  for i in 0 1 2; do
+    ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+        Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+        ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="longpoll:" Webhooks__Secret="$SECRET" \
+        dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$logs/gateway-$i.log" 2>&1 &
+    gateway_pids+=("$!"); pids+=("$!")
+  done
+
+  wait_http "http://127.0.0.1:$standin_port/_standin/stats" "$standin_pid" "$logs/standin.log"
+  for i in 0 1 2; do
+    wait_http "http://127.0.0.1:${gateway_ports[$i]}/readyz" "${gateway_pids[$i]}" "$logs/gateway-$i.log"
+  done
+
+  if [ "$with_nginx" = 1 ]; then
+    nginx_port=$(free_port)
+    local user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;  # workers must write the cache in this private temp dir"
+    rm -rf "$run/cache"
+    cat >"$run/nginx.conf" <<NGINX
+worker_processes 2;
+$user_line
+daemon off;
+pid $run/nginx.pid;
+error_log $run/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $run/client_body;
+  proxy_temp_path $run/proxy_temp;
+  fastcgi_temp_path $run/fastcgi_temp;
+  uwsgi_temp_path $run/uwsgi_temp;
+  scgi_temp_path $run/scgi_temp;
+  proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
+  upstream standin { server 127.0.0.1:$standin_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location /job/ {
+      proxy_pass http://standin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer stand-in-key";
+      proxy_cache jobs;
+      proxy_cache_valid 200 $NGINX_VALID;  # nginx cannot tell Pending from Completed: every 200 is kept this long
+      proxy_cache_lock on;
+      add_header X-Cache-Status \$upstream_cache_status;
+    }
+  }
+}
+NGINX
+    cp "$run/nginx.conf" "$logs/nginx.conf"
+    nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$logs/nginx.log" 2>&1 &
+    local nginx_pid=$!; pids+=("$nginx_pid")
+    wait_http "http://127.0.0.1:$nginx_port/job/done-2k" "$nginx_pid" "$logs/nginx.log"
+  fi
+}
+
+callers() {  # name description targets mode-args job callers deadline file
+  dotnet bench/LongPoll/bin/Release/net10.0/LongPoll.dll run --name "$1" --description "$2" --targets "$3" $4 \
+    --standin "http://127.0.0.1:$standin_port" --job "$5" --callers "$6" --key "$KEY" --spread "$SPREAD" \
+    --deadline "$7" --out "$8" &
+  current=$!
+  local status=0
+  wait "$current" || status=$?
+  current=""
+  return "$status"
+}
+
+scenario() {  # name
+  local name="$1" webhook=0 with_nginx=0 mode description targets
+  case "$name" in
+    A) mode="--wait $WAIT"; description="long-poll the 3 gateways" ;;
+    B) mode="--wait $WAIT"; description="long-poll the 3 gateways, webhook to one"; webhook=1 ;;
+    C) mode="--every 1"; description="poll the 3 gateways every 1 s" ;;
+    D) mode="--every 1"; description="poll nginx every 1 s (proxy_cache_valid 200 $NGINX_VALID)"; with_nginx=1 ;;
+    *) echo "unknown scenario $name (A B C D)" >&2; exit 2 ;;
+  esac
+  local label="$name"; [ "$ROUNDS" = 1 ] || label="$name.r$round"
+  start_stack "$label" "$webhook" "$with_nginx"
+  if [ "$with_nginx" = 1 ]; then targets="http://127.0.0.1:$nginx_port"
+  else targets="http://127.0.0.1:${gateway_ports[0]},http://127.0.0.1:${gateway_ports[1]},http://127.0.0.1:${gateway_ports[2]}"; fi
+
+  # The same callers on a short job first, so every process has run the code paths being timed (JIT, connections,
+  # the webhook endpoint in B) before the measured job starts. Not reported.
+  local unique; unique="$(date -u +%H%M%S)-$RANDOM"
+  callers "warm-$label" "warm-up" "$targets" "$mode" "after-2s-warm-$unique" "$WARM_CALLERS" 40 "$out/$label/warm.json" >/dev/null ||
+    { echo "warm-up of $label did not finish; see $out/$label" >&2; exit 1; }
+  echo "[$label] $description: $CALLERS callers, job Completed ${JOB_SECONDS}s after its first read"
+  callers "$label" "$description" "$targets" "$mode" "after-${JOB_SECONDS}s-$name-$unique" "$CALLERS" $((JOB_SECONDS + WAIT + 30)) \
+    "$out/$label.json" || echo "warning: some callers of $label did not get a terminal answer" >&2
+  results+=("$out/$label.json")
+  stop_stack
+  cp "$run/error.log" "$out/$label/nginx-error.log" 2>/dev/null || true
+}
+
+results=()
+for round in $(seq 1 "$ROUNDS"); do
+  for name in $SCENARIOS; do scenario "$name"; done
+done
+
+report="bench/results/$(date -u +%F)-longpoll.md"
+[ ! -e "$report" ] || report="bench/results/$(date -u +%F)-longpoll-$(date -u +%H%M%S).md"   # never overwrite a run
+{
+  echo "# Long polling: $CALLERS callers on one job ($(date -u +%F))"
+  echo
+  echo "Command: \`SCENARIOS=\"$SCENARIOS\" CALLERS=$CALLERS JOB_SECONDS=$JOB_SECONDS WAIT=$WAIT SPREAD=$SPREAD NGINX_VALID=$NGINX_VALID ROUNDS=$ROUNDS bench/longpoll.sh\`"
+  echo "($(nproc) cores, .NET SDK $(dotnet --version), $(nginx -v 2>&1 | sed 's/.*: //'), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'); ${SECONDS} s)."
+  echo
+  echo "Each scenario ran on a fresh stack (redis-server, stand-in, 3 gateway processes sharing Redis and"
+  echo "\`Cache:InstanceName\`, shipped \`Jobs:*\` and \`Upstream:*\` defaults; nginx for D) and a fresh job"
+  echo "\`after-${JOB_SECONDS}s-*\`, Completed ${JOB_SECONDS} s after its first read by the stand-in's clock. Callers start evenly"
+  echo "over ${SPREAD} s, a third on each gateway, and stop at their first 2xx body whose status is Completed or Failed."
+  echo "Delays are from the stand-in's completion moment to the first and the last caller's terminal answer, on the same"
+  echo "machine's clock. Upstream reads are the stand-in's count of \`GET /job\` for that job, split at the moment the last"
+  echo "caller started. Errors are non-2xx answers, socket errors and timeouts."
+  echo
+  dotnet bench/LongPoll/bin/Release/net10.0/LongPoll.dll report "${results[@]}"
+  echo
+  echo "Raw results (every upstream read's time, ms from Completed) and logs: \`$out/\`."
+} >"$report"
+echo
+cat "$report"
+echo
+echo "Written to $report"
