@@ -29,7 +29,7 @@ WARM_CALLERS=30
 KEY="bench-team-gateway-key-0001"
 SECRET="longpoll-bench-webhook-secret"
 
-case "${1:-}" in -h|--help) sed -n '2,18p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,17p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
 for tool in dotnet python3 curl nginx redis-server; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y nginx-light redis-server)" >&2; exit 1; }
 done

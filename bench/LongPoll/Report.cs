@@ -8,7 +8,9 @@ internal static class Report
 {
     public static int Write(string[] files, TextWriter output)
     {
-        var results = files.Select(f => JsonSerializer.Deserialize<ScenarioResult>(File.ReadAllBytes(f), Json.Options)!).ToArray();
+        // Rounds of one scenario side by side: A.r1, A.r2, B.r1, ...
+        var results = files.Select(f => JsonSerializer.Deserialize<ScenarioResult>(File.ReadAllBytes(f), Json.Options)!)
+            .OrderBy(static r => r.Name, StringComparer.Ordinal).ToArray();
         output.WriteLine("| scenario | callers | upstream GET /job for the job (while callers arrive + after) | requests by callers | first caller's terminal answer, ms after Completed | last caller's | errors |");
         output.WriteLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var r in results)
@@ -24,6 +26,18 @@ internal static class Report
         {
             output.WriteLine($"| {r.Name} | {r.UpstreamReadsAfterCompletion} | {Ms(r.MinGapAfterArrivalMs)} / {Ms(r.MaxGapAfterArrivalMs)} | {N(r.PendingAnswers)} | " +
                 $"{(r.Mode.StartsWith("Prefer", StringComparison.Ordinal) ? N(r.NoPreferenceApplied) : "n/a")} | {r.UnfinishedCallers} | {Webhook(r)} |");
+        }
+
+        // Few enough to list: when each upstream read after the callers' arrival came, which shows the watcher's
+        // rhythm, a skipped interval, or nginx refreshing an expired entry more than once.
+        output.WriteLine();
+        output.WriteLine("| scenario | upstream reads once callers arrived, s from Completed |");
+        output.WriteLine("|---|---|");
+        foreach (var r in results.Where(static r => r.UpstreamReadsAfterArrival() <= 40))
+        {
+            var arrived = (r.StartedAt - r.CompletesAt!.Value).TotalMilliseconds + r.SpreadMs;
+            var times = r.UpstreamReadsMs.Where(t => t >= arrived).Select(static t => (t / 1000).ToString("0.000", CultureInfo.InvariantCulture));
+            output.WriteLine($"| {r.Name} | {string.Join(", ", times)} |");
         }
 
         return 0;
