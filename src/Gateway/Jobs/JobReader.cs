@@ -47,9 +47,15 @@ internal sealed class JobReader(
     /// </summary>
     /// <returns>The answer, or null when another replica polled within the interval (its notice tells the rest).</returns>
     public async Task<JobRead?> PollAsync(string jobId, string team, TimeSpan interval) =>
-        await leases.TryTakeAsync(JobLeases.Poll, jobId, interval) == LeaseOutcome.Held
+        await leases.TryTakeAsync(JobLeases.Poll, jobId, PollLease(interval)) == LeaseOutcome.Held
             ? null
             : await ReadAsync(jobId, team, CancellationToken.None);
+
+    // A lease exactly one interval long outlives it by a hair whenever a timer fires early against Redis's clock: the
+    // holder then finds its own lease, every replica skips the round, and the job goes unpolled for two intervals.
+    // Measured in the long-poll benchmark as 4 s gaps at a 2 s interval.
+    private static TimeSpan PollLease(TimeSpan interval) =>
+        interval - TimeSpan.FromTicks(Math.Min(interval.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks));
 
     private async Task<JobRead> FetchAsync(string jobId, string key, string team)
     {

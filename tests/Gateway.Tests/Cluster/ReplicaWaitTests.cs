@@ -47,6 +47,23 @@ public sealed class ReplicaWaitTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task AWatchedJob_IsPolledEveryInterval_NotEveryOtherOne()
+    {
+        // Out-of-step watches on three replicas share one poll lease: between them the job is polled once per
+        // interval, neither more often nor with rounds lost to a lease that outlived its interval (the benchmark saw
+        // whole rounds skipped when a timer fired a hair early against Redis's clock; this run rarely catches that).
+        await using var set = await ReplicaSet.StartAsync(3, redis.ConnectionString, FastWatch);
+        var id = "pending-" + Guid.NewGuid().ToString("N");
+        var started = DateTime.UtcNow;
+        var results = await Task.WhenAll(set.Clients.Select(client => WaitAsync(client, id, "wait=4")));
+        var intervals = (DateTime.UtcNow - started) / TimeSpan.FromMilliseconds(200);
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        // The callers' first read and one poll per interval for the cluster; scheduling may cost a round or two, not half of them.
+        Assert.InRange(set.Upstream.Requests.CountForJob(id), (int)(intervals * 0.8), (int)intervals + 2);
+    }
+
+    [Fact]
     public async Task ACompletionSeenByOneReplica_AnswersTheWaitersOfAllReplicas()
     {
         // Replicas 1 and 2 never poll within the test (their interval is far too long); only replica 0 can.
