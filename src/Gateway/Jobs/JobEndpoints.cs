@@ -58,17 +58,30 @@ internal static class JobEndpoints
             return GatewayProblems.InvalidJobId(context);
         }
 
-        var started = Stopwatch.GetTimestamp();
-        var read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
-        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is { } wait)
+        JobRead read;
+        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is not { } wait)
+        {
+            read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
+        }
+        else
         {
             context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait);
-            var remaining = wait - Stopwatch.GetElapsedTime(started);
-            if (read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero)
+            if (watcher.TryJoin(jobId, wait, cancellationToken) is { } joined)
             {
-                read = await watcher.WaitAsync(jobId, context.Team(), read, remaining, cancellationToken);
+                read = await joined;
+            }
+            else
+            {
+                var started = Stopwatch.GetTimestamp();
+                read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
+                var remaining = wait - Stopwatch.GetElapsedTime(started);
+                if (read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero)
+                {
+                    read = await watcher.WaitAsync(jobId, context.Team(), read, remaining, cancellationToken);
+                }
             }
         }
+
         if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
         {
             context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);

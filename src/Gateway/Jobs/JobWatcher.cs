@@ -103,6 +103,32 @@ internal sealed class JobWatcher
             _ = WatchAsync(watch, team);
         }
 
+        return await AwaitAsync(watch, wait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Joins the watch this process already keeps on the job, if any, without reading the job first: the watch's
+    /// latest response is as fresh as a read would be, and callers arriving at a watched job then cost no upstream
+    /// request. Null when nobody here watches the job; the caller reads it and calls <see cref="WaitAsync"/>.
+    /// </summary>
+    public Task<JobRead>? TryJoin(string jobId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        JobWatch? watch;
+        lock (_gate)
+        {
+            if (!_watches.TryGetValue(jobId, out watch))
+            {
+                return null;
+            }
+
+            watch.Waiters++;
+        }
+
+        return AwaitAsync(watch, wait, cancellationToken);
+    }
+
+    private async Task<JobRead> AwaitAsync(JobWatch watch, TimeSpan wait, CancellationToken cancellationToken)
+    {
         // A stopping process answers its waiters with what it has, so they come back to a replica that stays.
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
         try

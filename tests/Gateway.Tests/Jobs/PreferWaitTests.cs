@@ -66,6 +66,37 @@ public sealed class PreferWaitTests : GatewayTest
     }
 
     [Fact]
+    public async Task CallersArrivingAtAWatchedJob_JoinTheWatch_WithoutReadingUpstreamThemselves()
+    {
+        var id = NewId("job-");
+        var done = false;
+        Upstream.Script.Respond(id, () => new Reducto.StandIn.ScriptedResponse(
+            200, Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"{{(Volatile.Read(ref done) ? "Completed" : "Pending")}}"}""")));
+        var watcher = Gateway.Services.GetRequiredService<JobWatcher>();
+        var first = ReadAsync(id, "wait=3");
+        await Eventually.Until(() => watcher.Watching == 1, because: "the first caller starts a watch");
+
+        // One newcomer every 50 ms: each would read the job (Pending is never cached) if it did not join the watch.
+        var started = DateTime.UtcNow;
+        var later = new List<Task<(HttpStatusCode Status, string Body)>>();
+        for (var i = 0; i < 20; i++)
+        {
+            later.Add(ReadAsync(id, "wait=3"));
+            await Task.Delay(50, Cancel);
+        }
+
+        await Eventually.Until(() => watcher.Waiting == 21, because: "every newcomer waits on the one watch");
+        var elapsed = DateTime.UtcNow - started;
+        Volatile.Write(ref done, true);
+        var results = await Task.WhenAll(later.Prepend(first));
+
+        Assert.All(results, r => Assert.Contains("\"Completed\"", r.Body, StringComparison.Ordinal));
+        // The first caller's read, the watch's polls (100 ms apart at the quickest) and the poll that saw Completed;
+        // 20 newcomers reading for themselves would add 20.
+        Assert.InRange(Upstream.Requests.CountForJob(id), 2, 3 + (int)(elapsed.TotalMilliseconds / 100));
+    }
+
+    [Fact]
     public async Task WaitingCallersAndWatchedJobs_AreVisibleInMetrics()
     {
         var id = NewId("pending-");
