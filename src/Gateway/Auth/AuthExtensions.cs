@@ -18,10 +18,12 @@ internal static class AuthExtensions
         services.AddOptions<AuthorizationOptions>().Configure<GatewayKeys>(static (authorization, keys) =>
         {
             // Every endpoint needs a key unless it says otherwise (health, OpenAPI) or anonymous use was chosen.
+            // The policy names no scheme: the default one (gateway keys) has already authenticated the request, and
+            // naming it would authenticate again and copy the principal on every request.
             if (!keys.AllowAnonymous)
             {
-                authorization.FallbackPolicy = new AuthorizationPolicyBuilder(GatewayKeyHandler.SchemeName)
-                    .RequireClaim(GatewayKeyHandler.TeamClaim)
+                authorization.FallbackPolicy = new AuthorizationPolicyBuilder()
+                    .RequireAssertion(static context => context.User is TeamPrincipal)
                     .Build();
             }
         });
@@ -37,19 +39,18 @@ internal static class AuthExtensions
     {
         app.UseAuthentication();
         app.UseAuthorization();
-        app.Use(static async (context, next) =>
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
+        app.Use(async (context, next) =>
         {
             // The team, never its key, goes on the trace and into every log line of the request.
-            var team = context.Team();
-            if (team == TeamExtensions.Anonymous)
+            if (context.User is not TeamPrincipal principal)
             {
                 await next(context);
                 return;
             }
 
-            Activity.Current?.SetTag(GatewayKeyHandler.TeamClaim, team);
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
-            using (logger.BeginScope(new Dictionary<string, object> { ["Team"] = team }))
+            Activity.Current?.SetTag(GatewayKeyHandler.TeamClaim, principal.Team);
+            using (logger.BeginScope(principal.LogScope))
             {
                 await next(context);
             }

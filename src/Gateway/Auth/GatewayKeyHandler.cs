@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -29,17 +28,14 @@ internal sealed class GatewayKeyHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var team = keys.Find(header.AsSpan(BearerPrefix.Length).Trim());
-        if (team is null)
+        var principal = keys.Find(header.AsSpan(BearerPrefix.Length).Trim());
+        if (principal is null)
         {
             // The key itself is never written anywhere: not in the log, not in the answer.
             return Task.FromResult(AuthenticateResult.Fail("Unknown gateway key."));
         }
 
-        var identity = team == GatewayKeys.AdminTeam
-            ? new ClaimsIdentity([new Claim(ClaimTypes.Name, team), new Claim(ClaimTypes.Role, AdminRole)], SchemeName)
-            : new ClaimsIdentity([new Claim(ClaimTypes.Name, team), new Claim(TeamClaim, team)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

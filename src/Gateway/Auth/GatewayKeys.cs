@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -12,35 +14,58 @@ internal sealed class GatewayKeys(IOptions<GatewayKeyOptions> options)
 {
     public const string HashPrefix = "sha256:";
 
-    private readonly (string Team, byte[] Hash)[] _teams = [.. options.Value.ClientKeys.Select(static pair => (pair.Key, HashOf(pair.Value)))];
+    // Keys longer than this are hashed from a pooled buffer rather than the stack.
+    private const int StackKeyBytes = 256;
 
-    public const string AdminTeam = "(admin)";
+    private readonly (byte[] Hash, ClaimsPrincipal Principal)[] _teams =
+        [.. options.Value.ClientKeys.Select(static pair => (HashOf(pair.Value), (ClaimsPrincipal)new TeamPrincipal(pair.Key)))];
 
     private readonly byte[]? _admin = string.IsNullOrWhiteSpace(options.Value.AdminKey) ? null : HashOf(options.Value.AdminKey);
 
+    // The admin key opens the admin endpoints only: it carries the admin role and no team.
+    private static readonly ClaimsPrincipal AdminPrincipal = new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.Name, "(admin)"), new Claim(ClaimTypes.Role, GatewayKeyHandler.AdminRole)], GatewayKeyHandler.SchemeName));
+
     public bool AllowAnonymous => options.Value.AllowAnonymous;
 
-    /// <summary>The team that owns <paramref name="presented"/>, <see cref="AdminTeam"/> for the admin key, or null.</summary>
-    public string? Find(ReadOnlySpan<char> presented)
+    /// <summary>The principal of the team that owns <paramref name="presented"/>, the admin's for the admin key, or null.</summary>
+    public ClaimsPrincipal? Find(ReadOnlySpan<char> presented)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        var bytes = Encoding.UTF8.GetBytes(presented.ToArray());
-        SHA256.HashData(bytes, hash);
-        string? team = null;
+        var length = Encoding.UTF8.GetByteCount(presented);
+        byte[]? rented = null;
+        var bytes = length <= StackKeyBytes ? stackalloc byte[StackKeyBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(presented, bytes)], hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+            else
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
+        }
+
+        ClaimsPrincipal? found = null;
         foreach (var candidate in _teams)
         {
             if (CryptographicOperations.FixedTimeEquals(hash, candidate.Hash))
             {
-                team = candidate.Team;
+                found = candidate.Principal;
             }
         }
 
         if (_admin is not null && CryptographicOperations.FixedTimeEquals(hash, _admin))
         {
-            team = AdminTeam;
+            found = AdminPrincipal;
         }
 
-        return team;
+        return found;
     }
 
     private static byte[] HashOf(string configured) =>

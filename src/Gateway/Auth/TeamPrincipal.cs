@@ -1,0 +1,18 @@
+using System.Security.Claims;
+
+namespace Gateway.Auth;
+
+/// <summary>
+/// A team's identity, built once per configured key at start-up and handed to every request that presents the key:
+/// authenticating a request then builds no claims, and the team's name, which the pipeline reads several times per
+/// request (rate limiting, metrics, the upstream budget), is a field rather than a search through claims.
+/// Nothing in the gateway changes a principal after authentication; one that did would need its own copy.
+/// </summary>
+internal sealed class TeamPrincipal(string team) : ClaimsPrincipal(new ClaimsIdentity(
+    [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyHandler.TeamClaim, team)], GatewayKeyHandler.SchemeName))
+{
+    public string Team { get; } = team;
+
+    /// <summary>The logging scope every log line of this team's requests carries: the team, never its key.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> LogScope { get; } = [new("Team", team)];
+}
