@@ -31,7 +31,7 @@ internal sealed class ResponseCache(
     /// <summary>The memory tier alone: what this process itself stored or read lately.</summary>
     public CachedResponse? GetLocal(string key) => memory.Get(key, time.GetUtcNow());
 
-    public async Task<CacheLookup> GetAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<CacheLookup> GetAsync(string key, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (memory.Get(key, now) is { } local)

@@ -28,7 +28,7 @@ internal sealed class JobReader(
     public int Waiting => _flights.Waiting;
 
     /// <param name="team">Who asks; an upstream call made for this read is charged to that team's share of the budget.</param>
-    public async Task<JobRead> ReadAsync(string jobId, string team, CancellationToken cancellationToken)
+    public async ValueTask<JobRead> ReadAsync(string jobId, string team, CancellationToken cancellationToken)
     {
         var key = keys.ForJob(jobId);
         var lookup = await cache.GetAsync(key, cancellationToken);
