@@ -24,9 +24,18 @@ internal sealed class GatewayKeys(IOptions<GatewayKeyOptions> options)
 
     // The admin key opens the admin endpoints only: it carries the admin role and no team.
     private static readonly ClaimsPrincipal AdminPrincipal = new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, "(admin)"), new Claim(ClaimTypes.Role, GatewayKeyHandler.AdminRole)], GatewayKeyHandler.SchemeName));
+        [new Claim(ClaimTypes.Name, "(admin)"), new Claim(ClaimTypes.Role, GatewayKeyClaims.AdminRole)], GatewayKeyClaims.AuthenticationType));
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
+
+    private const string BearerPrefix = "Bearer ";
+
+    /// <summary>The key an <c>Authorization</c> header value presents as a bearer token; empty when it presents none.</summary>
+    private static ReadOnlySpan<char> BearerKey(string? header) =>
+        header is not null && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? header.AsSpan(BearerPrefix.Length).Trim() : default;
+
+    /// <summary>The principal for the bearer key in an <c>Authorization</c> header value, or null.</summary>
+    public ClaimsPrincipal? FindBearer(string? header) => BearerKey(header) is { IsEmpty: false } key ? Find(key) : null;
 
     /// <summary>The principal of the team that owns <paramref name="presented"/>, the admin's for the admin key, or null.</summary>
     public ClaimsPrincipal? Find(ReadOnlySpan<char> presented)

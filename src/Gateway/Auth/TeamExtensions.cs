@@ -6,5 +6,5 @@ internal static class TeamExtensions
 
     /// <summary>The caller's team, or "anonymous" when the gateway runs without keys.</summary>
     public static string Team(this HttpContext context) =>
-        context.User is TeamPrincipal principal ? principal.Team : context.User.FindFirst(GatewayKeyHandler.TeamClaim)?.Value ?? Anonymous;
+        context.User is TeamPrincipal principal ? principal.Team : Anonymous;
 }

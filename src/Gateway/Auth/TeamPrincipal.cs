@@ -9,7 +9,7 @@ namespace Gateway.Auth;
 /// Nothing in the gateway changes a principal after authentication; one that did would need its own copy.
 /// </summary>
 internal sealed class TeamPrincipal(string team) : ClaimsPrincipal(new ClaimsIdentity(
-    [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyHandler.TeamClaim, team)], GatewayKeyHandler.SchemeName))
+    [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyClaims.Team, team)], GatewayKeyClaims.AuthenticationType))
 {
     public string Team { get; } = team;
 
