@@ -10,33 +10,39 @@ namespace Gateway.Auth;
 /// </summary>
 internal sealed class GatewayKeyRefusals(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
 {
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    // Not async on the way through: an admitted request pays no state machine here.
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Challenged)
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            context.Response.Headers["x-should-retry"] = "false";
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status401Unauthorized,
-                    Type = "urn:gateway:problem:gateway-key-required",
-                    Title = "Gateway key required",
-                    Detail = "Send Authorization: Bearer <your team's gateway key>. The Reducto key is never accepted here.",
-                },
-            });
+            return ChallengeAsync(context);
         }
-        else if (authorizeResult.Forbidden)
+
+        if (authorizeResult.Forbidden)
         {
             // The status-code pages write the problem details.
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
         }
-        else
+
+        return next(context);
+    }
+
+    private Task ChallengeAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        context.Response.Headers["x-should-retry"] = "false";
+        return problems.WriteAsync(new ProblemDetailsContext
         {
-            await next(context);
-        }
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Type = "urn:gateway:problem:gateway-key-required",
+                Title = "Gateway key required",
+                Detail = "Send Authorization: Bearer <your team's gateway key>. The Reducto key is never accepted here.",
+            },
+        }).AsTask();
     }
 }
