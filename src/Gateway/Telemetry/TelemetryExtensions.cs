@@ -16,9 +16,9 @@ internal static class TelemetryExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddOpenTelemetry()
             .WithMetrics(static metrics => metrics
-                .AddMeter(GatewayMetrics.MeterName)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
+                // The platform's own server and client instruments. The OpenTelemetry instrumentation packages would
+                // enable the same meters and also wrap every request in one more middleware.
+                .AddMeter(GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
                 .AddPrometheusExporter(static prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
 
         // No trace exporter is configured, so no tracer provider is built: it would record an activity per request
@@ -29,17 +29,35 @@ internal static class TelemetryExtensions
     /// <summary>Counts every answered job read and forwarded call per team, once the response is complete.</summary>
     public static WebApplication UseUsageMetrics(this WebApplication app)
     {
-        app.Use(static async (context, next) =>
+        // A hit usually completes synchronously; counting it then needs no state machine.
+        app.Use(static (context, next) =>
         {
-            await next(context);
-            if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
+            var pending = next(context);
+            if (!pending.IsCompletedSuccessfully)
             {
-                var hit = context.Response.Headers["Cache-Status"].ToString().StartsWith("Gateway; hit", StringComparison.Ordinal);
-                context.RequestServices.GetRequiredService<GatewayMetrics>()
-                    .Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
+                return CountAfterAsync(pending, context);
             }
+
+            Count(context);
+            return Task.CompletedTask;
         });
         return app;
+    }
+
+    private static async Task CountAfterAsync(Task pending, HttpContext context)
+    {
+        await pending;
+        Count(context);
+    }
+
+    private static void Count(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
+        {
+            var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith("Gateway; hit", StringComparison.Ordinal);
+            context.RequestServices.GetRequiredService<GatewayMetrics>()
+                .Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
+        }
     }
 
     /// <summary>Prometheus scrape endpoint. Open like health: it carries team names and counts, no keys.</summary>

@@ -54,6 +54,21 @@ public sealed class UsageMetricsTests : GatewayTest
     }
 
     [Fact]
+    public async Task Metrics_IncludeThePlatformsServerAndClientInstruments()
+    {
+        using var teamA = Gateway.CreateClient(KeyA);
+        using (await teamA.GetAsync("/job/pending-platform-metrics", Cancel))
+        {
+        }
+
+        var metrics = await ScrapeAsync();
+
+        // Requests by route and status, as ASP.NET Core measures them, and the upstream calls as HttpClient does.
+        Assert.Matches("(?m)^http_server_request_duration_seconds_count\\{[^}]*http_route=\"/job/\\{job_id\\}\"[^}]*\\} [1-9]", metrics);
+        Assert.Matches("(?m)^http_client_request_duration_seconds_count\\{[^}]*\\} [1-9]", metrics);
+    }
+
+    [Fact]
     public async Task TeamCeiling_Gives429ProblemToThatTeamOnly_AndIsCounted()
     {
         using var teamA = Gateway.CreateClient(KeyA);
