@@ -57,7 +57,8 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
 
         if (id.StartsWith("pending-", StringComparison.Ordinal) || id.StartsWith("idle-", StringComparison.Ordinal))
         {
-            return Json(200, JobBodies.Running(id.StartsWith('p') ? "Pending" : "Idle", 40));
+            var body = JobBodies.Running(id.StartsWith('p') ? "Pending" : "Idle", 40);
+            return Json(200, PendingSize().Match(id) is { Success: true } sized ? JobBodies.PaddedTo(body, ParseSize(sized.Groups["size"].Value)) : body);
         }
 
         if (After().Match(id) is { Success: true } after)
@@ -113,6 +114,9 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
 
     [GeneratedRegex("^done-(?:(?<size>[0-9]{1,4}[kKmM])(?:-.*)?|.*)$")]
     private static partial Regex DoneSize();
+
+    [GeneratedRegex("^pending-(?<size>[0-9]{1,4}[kKmM])-")]
+    private static partial Regex PendingSize();
 
     [GeneratedRegex("^after-(?<s>[0-9]{1,5})s-")]
     private static partial Regex After();

@@ -67,6 +67,23 @@ internal static class JobBodies
     public static byte[] Running(string status, int progress) => Encoding.UTF8.GetBytes(
         $"{{\"status\":\"{status}\",\"progress\":{progress},\"reason\":null,\"error\":null,\"result\":null,\"type\":\"Parse\"}}");
 
+    /// <summary>
+    /// A running job's body grown to <paramref name="size"/> bytes with a field clients ignore, for benchmarks that
+    /// need a non-terminal body of a given size. A body already that large is returned as it is.
+    /// </summary>
+    public static byte[] PaddedTo(byte[] body, int size)
+    {
+        const string field = ",\"stand_in_padding\":\"\"}";
+        var padding = size - body.Length - (field.Length - 1);
+        if (padding <= 0)
+        {
+            return body;
+        }
+
+        var text = Encoding.UTF8.GetString(body, 0, body.Length - 1) + ",\"stand_in_padding\":\"" + new string('x', padding) + "\"}";
+        return Encoding.UTF8.GetBytes(text);
+    }
+
     public static string PresignedUrl(string key, DateTimeOffset signedAt) =>
         "https://reducto-results.s3.us-west-2.amazonaws.com/" + key +
         "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIASTANDIN%2F" + signedAt.ToString("yyyyMMdd", CultureInfo.InvariantCulture) +
