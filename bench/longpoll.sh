@@ -68,17 +68,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-
-wait_http() {  # url pid log [curl args...]: wait up to 30 s for a 2xx, failing at once if the process died
-  local url="$1" pid="$2" log="$3" _; shift 3
-  for _ in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { echo "$log exited during start-up:" >&2; tail -n 20 "$log" >&2; exit 1; }
-    curl -sf -o /dev/null "$@" "$url" && return 0
-    sleep 0.1
-  done
-  echo "no answer from $url within 30 s" >&2; tail -n 20 "$log" >&2; exit 1
-}
+. bench/lib.sh
 
 echo "Building Release (Gateway.sln, bench/LongPoll)..."
 if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/LongPoll -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then

@@ -70,17 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-
-wait_http() {  # url pid name [curl args...]: wait up to 30 s for a 2xx, failing at once if the process died
-  local url="$1" pid="$2" name="$3" _; shift 3
-  for _ in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { echo "$name exited during start-up:" >&2; tail -n 20 "$out/$name.log" >&2; exit 1; }
-    curl -sf -o /dev/null "$@" "$url" && return 0
-    sleep 0.1
-  done
-  echo "$name did not answer $url within 30 s" >&2; tail -n 20 "$out/$name.log" >&2; exit 1
-}
+. bench/lib.sh
 
 # --- build ------------------------------------------------------------------------------------------------------
 echo "Building Release (Gateway.sln, bench/Ceiling)..."
@@ -113,7 +103,7 @@ fi
     dotnet Gateway.dll --urls "http://127.0.0.1:$gateway_port" ) >"$out/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=("$gateway_pid")
 
-wait_http "http://127.0.0.1:$standin_port/job/done-2k" "$standin_pid" standin -H "Authorization: Bearer stand-in-key"
+wait_http "http://127.0.0.1:$standin_port/job/done-2k" "$standin_pid" "$out/standin.log" -H "Authorization: Bearer stand-in-key"
 
 ids=""
 for size in $SIZES; do ids="$ids,done-$size"; done
@@ -176,9 +166,9 @@ nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$out/nginx.log" 2>&1
 nginx_pid=$!; pids+=("$nginx_pid")
 
 auth=(-H "Authorization: Bearer $KEY")
-wait_http "http://127.0.0.1:$gateway_port/healthz" "$gateway_pid" gateway
-wait_http "http://127.0.0.1:$ceiling_port/job/$PENDING_ID" "$ceiling_pid" ceiling
-wait_http "http://127.0.0.1:$nginx_pass_port/job/$PENDING_ID" "$nginx_pid" nginx "${auth[@]}"
+wait_http "http://127.0.0.1:$gateway_port/healthz" "$gateway_pid" "$out/gateway.log"
+wait_http "http://127.0.0.1:$ceiling_port/job/$PENDING_ID" "$ceiling_pid" "$out/ceiling.log"
+wait_http "http://127.0.0.1:$nginx_pass_port/job/$PENDING_ID" "$nginx_pid" "$out/nginx.log" "${auth[@]}"
 cp "$run/nginx.conf" "$out/nginx.conf"
 
 declare -A port=([nginx]=$nginx_port [nginx-gzip]=$nginx_gzip_port [nginx-pass]=$nginx_pass_port

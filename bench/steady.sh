@@ -13,8 +13,7 @@ KEY="bench-team-gateway-key-0001"
 work="$(mktemp -d)"; pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'; }
-wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+. bench/lib.sh
 rss_mib() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status"; }
 p50_ms() {  # wrk --latency output -> p50 in ms
   awk '$1=="50%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}'
@@ -23,13 +22,14 @@ p50_ms() {  # wrk --latency output -> p50 in ms
 dotnet build Gateway.sln -c Release -nologo -v quiet >/dev/null
 standin=$(free_port); gateway=$(free_port)
 dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin" >"$work/standin.log" 2>&1 &
-pids+=($!)
+standin_pid=$!; pids+=($standin_pid)
 ( cd src/Gateway/bin/Release/net10.0 && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
   Upstream__BaseUrl="http://127.0.0.1:$standin" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
   Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 \
   exec dotnet Gateway.dll --urls "http://127.0.0.1:$gateway" ) >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid)
-wait_http "http://127.0.0.1:$standin/version"; wait_http "http://127.0.0.1:$gateway/healthz"
+wait_http "http://127.0.0.1:$standin/version" "$standin_pid" "$work/standin.log" -H "Authorization: Bearer stand-in-key"
+wait_http "http://127.0.0.1:$gateway/healthz" "$gateway_pid" "$work/gateway.log"
 auth=(-H "Authorization: Bearer $KEY")
 
 echo "## Memory: 5 MiB hits, 64 connections, ${DURATION}s"
