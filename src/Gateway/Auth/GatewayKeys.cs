@@ -38,7 +38,7 @@ internal sealed class GatewayKeys(IOptions<GatewayKeyOptions> options)
     public ClaimsPrincipal? FindBearer(string? header) => BearerKey(header) is { IsEmpty: false } key ? Find(key) : null;
 
     /// <summary>The principal of the team that owns <paramref name="presented"/>, the admin's for the admin key, or null.</summary>
-    public ClaimsPrincipal? Find(ReadOnlySpan<char> presented)
+    private ClaimsPrincipal? Find(ReadOnlySpan<char> presented)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         var length = Encoding.UTF8.GetByteCount(presented);

@@ -59,27 +59,14 @@ internal static class JobEndpoints
         }
 
         JobRead read;
-        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is not { } wait)
+        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is { } wait)
         {
-            read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
+            context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait);
+            read = await (watcher.TryJoin(jobId, wait, cancellationToken) ?? ReadThenWaitAsync(jobId, context.Team(), wait, reader, watcher, cancellationToken));
         }
         else
         {
-            context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait);
-            if (watcher.TryJoin(jobId, wait, cancellationToken) is { } joined)
-            {
-                read = await joined;
-            }
-            else
-            {
-                var started = Stopwatch.GetTimestamp();
-                read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
-                var remaining = wait - Stopwatch.GetElapsedTime(started);
-                if (read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero)
-                {
-                    read = await watcher.WaitAsync(jobId, context.Team(), read, remaining, cancellationToken);
-                }
-            }
+            read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
         }
 
         if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
@@ -105,6 +92,18 @@ internal static class JobEndpoints
         }
 
         return new JobResponseResult(read, retryAfter);
+    }
+
+    // The first waiter on this replica reads the job itself: its answer is what it gets if nothing newer comes.
+    private static async Task<JobRead> ReadThenWaitAsync(
+        string jobId, string team, TimeSpan wait, JobReader reader, JobWatcher watcher, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var read = await reader.ReadAsync(jobId, team, cancellationToken);
+        var remaining = wait - Stopwatch.GetElapsedTime(started);
+        return read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero
+            ? await watcher.WaitAsync(jobId, team, read, remaining, cancellationToken)
+            : read;
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult AuthRejected(HttpContext context, ILogger logger, int statusCode)

@@ -54,7 +54,7 @@ internal static class TelemetryExtensions
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
-            var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith("Gateway; hit", StringComparison.Ordinal);
+            var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
             context.RequestServices.GetRequiredService<GatewayMetrics>()
                 .Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
         }
