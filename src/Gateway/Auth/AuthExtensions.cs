@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth;
@@ -12,15 +13,14 @@ internal static class AuthExtensions
         services.AddSingleton<IValidateOptions<GatewayKeyOptions>, GatewayKeyOptionsValidator>();
         services.AddSingleton<GatewayKeys>();
         services.AddAuthorization();
+        services.AddSingleton<IPolicyEvaluator, TeamPolicyEvaluator>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayKeyRefusals>();
         services.AddOptions<AuthorizationOptions>().Configure<GatewayKeys>(static (authorization, keys) =>
         {
             // Every endpoint needs a team's key unless it says otherwise (health, OpenAPI) or anonymous use was chosen.
             if (!keys.AllowAnonymous)
             {
-                authorization.FallbackPolicy = new AuthorizationPolicyBuilder()
-                    .RequireAssertion(static context => context.User is TeamPrincipal)
-                    .Build();
+                authorization.FallbackPolicy = TeamPolicyEvaluator.TeamRequired;
             }
         });
         services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, static policy => policy.RequireRole(GatewayKeyClaims.AdminRole));
@@ -35,32 +35,30 @@ internal static class AuthExtensions
         // middleware would resolve and initialise a scheme handler per request to do the same (a third of a cache
         // hit's allocations when it did); its authorization (policies, AllowAnonymous) is used as designed.
         var keys = app.Services.GetRequiredService<GatewayKeys>();
-        app.Use((context, next) =>
-        {
-            if (keys.FindBearer(context.Request.Headers.Authorization.ToString()) is { } principal)
-            {
-                context.User = principal;
-            }
-
-            return next(context);
-        });
-        app.UseAuthorization();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
         app.Use(async (context, next) =>
         {
-            // The team, never its key, goes on the trace and into every log line of the request.
-            if (context.User is not TeamPrincipal principal)
+            if (keys.FindBearer(context.Request.Headers.Authorization.ToString()) is not { } principal)
             {
                 await next(context);
                 return;
             }
 
-            Activity.Current?.SetTag(GatewayKeyClaims.Team, principal.Team);
-            using (logger.BeginScope(principal.LogScope))
+            context.User = principal;
+            if (principal is not TeamPrincipal team)
+            {
+                await next(context);
+                return;
+            }
+
+            // The team, never its key, goes on the trace and into every log line of the request, refusals included.
+            Activity.Current?.SetTag(GatewayKeyClaims.Team, team.Team);
+            using (logger.BeginScope(team.LogScope))
             {
                 await next(context);
             }
         });
+        app.UseAuthorization();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Gateway.Auth;
 
@@ -15,4 +16,13 @@ internal sealed class TeamPrincipal(string team) : ClaimsPrincipal(new ClaimsIde
 
     /// <summary>The logging scope every log line of this team's requests carries: the team, never its key.</summary>
     public IReadOnlyList<KeyValuePair<string, object>> LogScope { get; } = [new("Team", team)];
+
+    /// <summary>
+    /// What the platform's evaluator would build per request for a principal already on the request (same
+    /// authentication type), built on first use. Shared by every request of the team, so nothing may change its
+    /// properties; two requests racing to build it each get a correct one.
+    /// </summary>
+    public Task<AuthenticateResult> Authenticated => _authenticated ??= Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(this, "context.User")));
+
+    private Task<AuthenticateResult>? _authenticated;
 }
