@@ -32,11 +32,12 @@ internal sealed class JobReader(
     {
         var key = keys.ForJob(jobId);
         var lookup = await cache.GetAsync(key, cancellationToken);
-        if (lookup.Entry is { } hit)
-        {
-            return JobRead.FromCache(hit);
-        }
+        return lookup.Entry is { } hit ? JobRead.FromCache(hit) : await ReadThroughAsync(jobId, key, team, cancellationToken);
+    }
 
+    // Apart from the hit path so that a hit does not allocate the closure the flight needs.
+    private async Task<JobRead> ReadThroughAsync(string jobId, string key, string team, CancellationToken cancellationToken)
+    {
         var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key, team), cancellationToken);
         return collapsed ? read with { Collapsed = true, Outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : CacheOutcome.Miss } : read;
     }

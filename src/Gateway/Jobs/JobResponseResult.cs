@@ -86,6 +86,14 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
         }
 
         var current = EntityTagHeaderValue.Parse(etag);
-        return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
+        foreach (var tag in tags)
+        {
+            if (tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

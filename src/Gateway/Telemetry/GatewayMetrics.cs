@@ -16,6 +16,9 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
 
+    // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
+    private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
+
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
@@ -29,7 +32,7 @@ internal sealed class GatewayMetrics
     public void Answered(string team, string route, int statusCode, bool cacheHit, long? bytes)
     {
         var teamTag = new KeyValuePair<string, object?>("team", team);
-        _requests.Add(1, teamTag, new("route", route), new("status", statusCode));
+        _requests.Add(1, teamTag, new("route", route), new("status", statusCode is >= 0 and < 600 ? BoxedStatusCodes[statusCode] : statusCode));
         if (cacheHit)
         {
             _cacheHits.Add(1, teamTag);
