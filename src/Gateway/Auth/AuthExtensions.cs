@@ -38,7 +38,7 @@ internal static class AuthExtensions
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
         app.Use(async (context, next) =>
         {
-            if (keys.FindBearer(context.Request.Headers.Authorization.ToString()) is not { } principal)
+            if (ConnectionKeyMemo.FindBearer(context, keys) is not { } principal)
             {
                 await next(context);
                 return;
