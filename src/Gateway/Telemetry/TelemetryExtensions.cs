@@ -29,34 +29,35 @@ internal static class TelemetryExtensions
     /// <summary>Counts every answered job read and forwarded call per team, once the response is complete.</summary>
     public static WebApplication UseUsageMetrics(this WebApplication app)
     {
+        var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+
         // A hit usually completes synchronously; counting it then needs no state machine.
-        app.Use(static (context, next) =>
+        app.Use((context, next) =>
         {
             var pending = next(context);
             if (!pending.IsCompletedSuccessfully)
             {
-                return CountAfterAsync(pending, context);
+                return CountAfterAsync(pending, context, metrics);
             }
 
-            Count(context);
+            Count(context, metrics);
             return Task.CompletedTask;
         });
         return app;
     }
 
-    private static async Task CountAfterAsync(Task pending, HttpContext context)
+    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics)
     {
         await pending;
-        Count(context);
+        Count(context, metrics);
     }
 
-    private static void Count(HttpContext context)
+    private static void Count(HttpContext context, GatewayMetrics metrics)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
             var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            context.RequestServices.GetRequiredService<GatewayMetrics>()
-                .Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
+            metrics.Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
         }
     }
 
