@@ -310,22 +310,29 @@ if [ "$ALLOC" = 1 ]; then
   if [ ! -x "$counters" ] && ! dotnet tool install dotnet-counters --tool-path bench/out/tools >"$out/counters-install.log" 2>&1; then
     alloc_note="skipped: dotnet-counters could not be installed (see $out/counters-install.log)"
   else
-    printf 'scenario\twrk\tcounters\n' >"$alloc"
+    # One session for every scenario, with idle gaps between them: a session per scenario recorded zeros from the
+    # fourth or fifth session on (the runtime's metrics event source did not serve the later ones).
+    printf 'scenario\twrk\tcounters\tstart\tend\n' >"$alloc"
     alloc_seconds=$((DURATION < 5 ? DURATION : 5))        # bytes per request settle within seconds
-    span=$(printf '00:00:00:%02d' $((alloc_seconds + 3)))   # 1.5 s before the load, the last sample after it
+    gap=2                                                # idle seconds after each scenario; a hit-free gateway allocates ~nothing
+    total=$(( ${#scenarios[@]} * (alloc_seconds + gap + 1) + 8 ))
+    span=$(printf '00:00:%02d:%02d' $((total / 60)) $((total % 60)))
+    csv="$out/raw/gateway.alloc.csv"
+    "$counters" collect -p "$gateway_pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' \
+      --refresh-interval 1 --format csv -o "$csv" --duration "$span" >"$out/raw/gateway.alloc.log" 2>&1 &
+    counters_pid=$!; pids+=("$counters_pid")
+    sleep 3                                              # the session is running before the load starts
     for scenario in "${scenarios[@]}"; do
       IFS='|' read -r name id encoding _ <<<"$scenario"
       echo "allocations: $name"
-      file="$out/raw/${name// /-}.gateway.alloc"
-      "$counters" collect -p "$gateway_pid" --counters 'System.Runtime[dotnet.gc.heap.total_allocated]' \
-        --refresh-interval 1 --format csv -o "$file.csv" --duration "$span" >"$file.log" 2>&1 &
-      current=$!
-      sleep 1.5                                  # the session is running before the load starts
-      counters_pid=$current
-      wrk_run gateway "$id" "$encoding" "$alloc_seconds" "$file.txt"
-      current=$counters_pid; wait "$current" || true; current=""
-      printf '%s\t%s\t%s\n' "$name" "$file.txt" "$file.csv" >>"$alloc"
+      file="$out/raw/${name// /-}.gateway.alloc.txt"
+      start=$(date +%s)
+      wrk_run gateway "$id" "$encoding" "$alloc_seconds" "$file"
+      end=$(date +%s)
+      printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$file" "$csv" "$start" "$end" >>"$alloc"
+      sleep "$gap"
     done
+    wait "$counters_pid" || true                         # it stops by itself at the end of its span and saves the file
   fi
 else
   alloc_note="skipped (ALLOC=0)"
