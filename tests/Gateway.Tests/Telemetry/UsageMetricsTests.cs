@@ -54,7 +54,7 @@ public sealed class UsageMetricsTests : GatewayTest
     }
 
     [Fact]
-    public async Task Metrics_IncludeThePlatformsServerAndClientInstruments()
+    public async Task Metrics_IncludeThePlatformsServerClientAndRuntimeInstruments()
     {
         using var teamA = Gateway.CreateClient(KeyA);
         using (await teamA.GetAsync("/job/pending-platform-metrics", Cancel))
@@ -66,6 +66,9 @@ public sealed class UsageMetricsTests : GatewayTest
         // Requests by route and status, as ASP.NET Core measures them, and the upstream calls as HttpClient does.
         Assert.Matches("(?m)^http_server_request_duration_seconds_count\\{[^}]*http_route=\"/job/\\{job_id\\}\"[^}]*\\} [1-9]", metrics);
         Assert.Matches("(?m)^http_client_request_duration_seconds_count\\{[^}]*\\} [1-9]", metrics);
+
+        // The runtime's own: bytes allocated so far (the benchmark's allocations per request) and the GC heap.
+        Assert.Matches("(?m)^dotnet_gc_heap_total_allocated_bytes_total(\\{[^}]*\\})? [1-9]", metrics);
     }
 
     [Fact]
