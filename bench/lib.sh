@@ -13,3 +13,41 @@ wait_http() {
   done
   echo "no answer from $url within 30 s" >&2; tail -n 20 "$log" >&2; exit 1
 }
+
+# run_dir standin_port: the head of an nginx.conf shared by the benchmarks (process settings, private temp paths, the
+# job cache zone, the stand-in upstream), ending inside the open http block for the caller's directives and servers.
+nginx_conf_head() {
+  local run="$1" standin_port="$2" user_line=""
+  [ "$(id -u)" = 0 ] && user_line="user root;  # workers must write the cache in this private temp dir"
+  cat <<NGINX
+worker_processes 2;
+$user_line
+daemon off;
+pid $run/nginx.pid;
+error_log $run/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $run/client_body;
+  proxy_temp_path $run/proxy_temp;
+  fastcgi_temp_path $run/fastcgi_temp;
+  uwsgi_temp_path $run/uwsgi_temp;
+  scgi_temp_path $run/scgi_temp;
+  proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
+  upstream standin { server 127.0.0.1:$standin_port; keepalive 64; }  # idle upstream connections kept: one per wrk connection
+NGINX
+}
+
+# [directives]: the /job/ location proxying to the stand-in with its key, as a team would write it; the argument adds
+# per-server directives (the cache settings).
+nginx_job_location() {
+  cat <<LOCATION
+    location /job/ {
+      proxy_pass http://standin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer stand-in-key";
+      ${1:-}
+    }
+LOCATION
+}

@@ -110,39 +110,16 @@ start_stack() {  # name webhook(0|1) nginx(0|1): sets standin_port, gateway_port
 
   if [ "$with_nginx" = 1 ]; then
     nginx_port=$(free_port)
-    local user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;  # workers must write the cache in this private temp dir"
     rm -rf "$run/cache"
-    cat >"$run/nginx.conf" <<NGINX
-worker_processes 2;
-$user_line
-daemon off;
-pid $run/nginx.pid;
-error_log $run/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $run/client_body;
-  proxy_temp_path $run/proxy_temp;
-  fastcgi_temp_path $run/fastcgi_temp;
-  uwsgi_temp_path $run/uwsgi_temp;
-  scgi_temp_path $run/scgi_temp;
-  proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
-  upstream standin { server 127.0.0.1:$standin_port; keepalive 64; }
+    # nginx cannot tell Pending from Completed: every 200 is kept for $NGINX_VALID.
+    { nginx_conf_head "$run" "$standin_port"; cat <<NGINX
   server {
     listen 127.0.0.1:$nginx_port;
-    location /job/ {
-      proxy_pass http://standin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Authorization "Bearer stand-in-key";
-      proxy_cache jobs;
-      proxy_cache_valid 200 $NGINX_VALID;  # nginx cannot tell Pending from Completed: every 200 is kept this long
-      proxy_cache_lock on;
-      add_header X-Cache-Status \$upstream_cache_status;
-    }
+$(nginx_job_location "proxy_cache jobs; proxy_cache_valid 200 $NGINX_VALID; proxy_cache_lock on; add_header X-Cache-Status \$upstream_cache_status;")
   }
 }
 NGINX
+    } >"$run/nginx.conf"
     cp "$run/nginx.conf" "$logs/nginx.conf"
     nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$logs/nginx.log" 2>&1 &
     local nginx_pid=$!; pids+=("$nginx_pid")

@@ -112,56 +112,31 @@ dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls "http://127.0.0.1:$c
   --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling.log" 2>&1 &
 ceiling_pid=$!; pids+=("$ceiling_pid")
 
-user_line=""; [ "$(id -u)" = 0 ] && user_line="user root;  # workers must write the cache in this private temp dir"
-job_location() {  # the cached /job/ location every nginx server shares; $1 adds per-server directives
-  cat <<LOCATION
-    location /job/ {
-      proxy_pass http://standin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Authorization "Bearer stand-in-key";
-      $1
-    }
-LOCATION
-}
-cat >"$run/nginx.conf" <<NGINX
-worker_processes 2;
-$user_line
-daemon off;
-pid $run/nginx.pid;
-error_log $run/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
+cached='proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;'
+{ nginx_conf_head "$run" "$standin_port"; cat <<NGINX
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
   postpone_output 0;
-  client_body_temp_path $run/client_body;
-  proxy_temp_path $run/proxy_temp;
-  fastcgi_temp_path $run/fastcgi_temp;
-  uwsgi_temp_path $run/uwsgi_temp;
-  scgi_temp_path $run/scgi_temp;
-  proxy_cache_path $run/cache levels=1:2 keys_zone=jobs:16m max_size=1g inactive=60m use_temp_path=off;
-  upstream standin { server 127.0.0.1:$standin_port; keepalive 64; }  # idle upstream connections kept: one per wrk connection
 
   server {  # nginx: the cache, as a team would put it in front of Reducto
     listen 127.0.0.1:$nginx_port;
-$(job_location 'proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;')
+$(nginx_job_location "$cached")
   }
   server {  # nginx-gzip: the same cache, compressing on the way out
     listen 127.0.0.1:$nginx_gzip_port;
     gzip on;
     gzip_types application/json;
     gzip_min_length 1000;
-$(job_location 'proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;')
+$(nginx_job_location "$cached")
   }
   server {  # nginx-pass: no cache, for the Pending body (nginx cannot see the status, so it must not cache it)
     listen 127.0.0.1:$nginx_pass_port;
-$(job_location '')
+$(nginx_job_location)
   }
 }
 NGINX
+} >"$run/nginx.conf"
 nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$out/nginx.log" 2>&1 &
 nginx_pid=$!; pids+=("$nginx_pid")
 

@@ -73,14 +73,14 @@ internal static class JobBodies
     /// </summary>
     public static byte[] PaddedTo(byte[] body, int size)
     {
-        const string field = ",\"stand_in_padding\":\"\"}";
-        var padding = size - body.Length - (field.Length - 1);
+        const string open = ",\"stand_in_padding\":\"", close = "\"}";
+        var padding = size - (body.Length - 1) - open.Length - close.Length;
         if (padding <= 0)
         {
             return body;
         }
 
-        var text = Encoding.UTF8.GetString(body, 0, body.Length - 1) + ",\"stand_in_padding\":\"" + new string('x', padding) + "\"}";
+        var text = Encoding.UTF8.GetString(body, 0, body.Length - 1) + open + new string('x', padding) + close;
         return Encoding.UTF8.GetBytes(text);
     }
 

@@ -98,7 +98,7 @@ public sealed class PreferWaitTests : GatewayTest
     }
 
     [Fact]
-    public async Task WaitingCallersAndWatchedJobs_AreVisibleInMetrics()
+    public async Task WaitingCallersAndWatchedJobs_AreMeasuredByTheGatewaysGauges()
     {
         // Read through this gateway's own meter factory: other gateways alive in the test process publish meters of
         // the same name, and a Prometheus scrape here could show one of theirs (a process runs one gateway in use).
