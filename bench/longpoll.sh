@@ -40,26 +40,15 @@ out="bench/out/longpoll-$(date -u +%Y%m%dT%H%M%SZ)"   # per-scenario JSON, logs 
 mkdir -p "$out"
 run="$(mktemp -d)"                                    # nginx's config, cache and temp files
 chmod 755 "$run"
+. bench/lib.sh
 pids=()        # processes of the current stack
 current=""     # the load generator, while it runs
 
-stop() {  # stop one process started here: TERM, up to 5 s, then KILL
-  local pid="$1" _
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-stop_stack() {
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[$i]}"; done
-  pids=()
-}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ -n "$current" ] && stop "$current"
-  stop_stack
+  stop_pids
   rm -rf "$run"
   [ "$status" = 0 ] || echo "bench/longpoll.sh stopped (exit $status); logs in $out" >&2
   exit "$status"
@@ -67,8 +56,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-. bench/lib.sh
 
 echo "Building Release (Gateway.sln, bench/LongPoll)..."
 if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/LongPoll -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then
@@ -161,7 +148,7 @@ scenario() {  # name
   callers "$label" "$description" "$targets" "$mode" "after-${JOB_SECONDS}s-$name-$unique" "$CALLERS" $((JOB_SECONDS + WAIT + 30)) \
     "$out/$label.json" || echo "warning: some callers of $label did not get a terminal answer" >&2
   results+=("$out/$label.json")
-  stop_stack
+  stop_pids
   cp "$run/error.log" "$out/$label/nginx-error.log" 2>/dev/null || true
 }
 

@@ -45,22 +45,15 @@ out="bench/out/hits-$(date -u +%Y%m%dT%H%M%SZ)"   # raw wrk output and logs, kep
 mkdir -p "$out/raw"
 run="$(mktemp -d)"                                  # nginx's config, cache, temp files, pid and error log
 chmod 755 "$run"
+. bench/lib.sh
 pids=()        # long-lived processes started here
 current=""     # the wrk process running right now, if any
 
-stop() {  # stop one process started here: TERM, up to 5 s, then KILL
-  local pid="$1" _
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ -n "$current" ] && stop "$current"
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop "${pids[$i]}"; done
+  stop_pids
   cp "$run/error.log" "$out/nginx-error.log" 2>/dev/null || true
   rm -rf "$run"
   [ "$status" = 0 ] || echo "bench/run.sh stopped (exit $status); logs in $out" >&2
@@ -69,8 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-. bench/lib.sh
 
 # --- build ------------------------------------------------------------------------------------------------------
 echo "Building Release (Gateway.sln, bench/Ceiling)..."
