@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. The suite starts its own redis-server instances and drives the official TypeScript SDK
+# with node, so those are installed first when missing: with apt-get when running as root on Debian/Ubuntu,
+# otherwise this says what to install and stops. Extra arguments go to `dotnet test` (e.g. --filter Name~Redis).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} (needed by the test suite)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "The test suite needs ${missing[*]} on PATH. Install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}) and run ./test.sh again." >&2
+    exit 1
+  fi
+fi
+echo "$(redis-server --version | cut -d' ' -f1-3); node $(node --version)"
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Gateway.sln "$@" 2>&1 | tee "$log" || status=$?
+# The runner's result line restated in the plain "N passed, N failed" form.
+sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 passed, \1 failed, \3 skipped/p' "$log" | tail -n 1
+exit "$status"
