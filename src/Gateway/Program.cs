@@ -5,6 +5,7 @@ using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.OpenApi;
+using Gateway.Problems;
 using Gateway.Proxy;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -13,7 +14,7 @@ using Gateway.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.AddProblemDetails();
+builder.Services.AddGatewayProblems();
 builder.Services.AddGatewayKeys();
 builder.Services.AddTeamLimits();
 builder.Services.AddUpstream();
