@@ -30,19 +30,34 @@ builder.Services.AddGracefulShutdown();
 builder.Services.AddServerLimits();
 builder.Services.AddHostedService<StartupReport>();
 
-var app = builder.Build();
+if (StartupCheck.IsOwnProcess && StartupCheck.CheckLogging(builder.Configuration) is { Count: > 0 } invalidLogging)
+{
+    return StartupCheck.Report(invalidLogging, Console.Error);
+}
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapGatewayOpenApi();
-app.UseGatewayKeys();
-app.UseUsageMetrics();
-app.UseRateLimiter();
-app.MapGatewayHealth();
-app.MapGatewayMetrics();
-app.MapJobs();
-app.MapWebhooks();
-app.MapCachePurge();
-app.MapReductoProxy();
+WebApplication app;
+try
+{
+    app = builder.Build();
+    StartupCheck.Validate(app.Services);
+
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.MapGatewayOpenApi();
+    app.UseGatewayKeys();
+    app.UseUsageMetrics();
+    app.UseRateLimiter();
+    app.MapGatewayHealth();
+    app.MapGatewayMetrics();
+    app.MapJobs();
+    app.MapWebhooks();
+    app.MapCachePurge();
+    app.MapReductoProxy();
+}
+catch (Exception exception) when (StartupCheck.IsOwnProcess && StartupCheck.Describe(exception) is { } invalidSettings)
+{
+    return StartupCheck.Report(invalidSettings, Console.Error);
+}
 
 app.Run();
+return 0;

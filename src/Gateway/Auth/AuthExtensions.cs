@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -9,7 +10,7 @@ internal static class AuthExtensions
 {
     public static IServiceCollection AddGatewayKeys(this IServiceCollection services)
     {
-        services.AddOptions<GatewayKeyOptions>().BindConfiguration(GatewayKeyOptions.SectionName).ValidateOnStart();
+        services.AddOptions<GatewayKeyOptions>().BindSettings(GatewayKeyOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayKeyOptions>, GatewayKeyOptionsValidator>();
         services.AddSingleton<GatewayKeys>();
         services.AddAuthorization();

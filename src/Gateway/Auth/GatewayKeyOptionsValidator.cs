@@ -40,6 +40,10 @@ internal sealed partial class GatewayKeyOptionsValidator : IValidateOptions<Gate
         {
             failures.Add($"{GatewayKeyOptions.SectionName}:AdminKey must be sha256: followed by 64 hex digits.");
         }
+        else if (options.AdminKey is { Length: > 0 } plain && !plain.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) && plain.Length < 16)
+        {
+            failures.Add($"{GatewayKeyOptions.SectionName}:AdminKey is shorter than 16 characters.");
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

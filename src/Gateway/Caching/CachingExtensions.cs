@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace Gateway.Caching;
 
 internal static class CachingExtensions
 {
-    private const string RedisConnectionName = "Redis";
+    public const string RedisConnectionName = "Redis";
 
     /// <summary>
     /// Redis when <c>ConnectionStrings:Redis</c> is set, otherwise a bounded in-process cache: the gateway must run
@@ -16,7 +17,8 @@ internal static class CachingExtensions
     /// </summary>
     public static IServiceCollection AddJobCache(this IServiceCollection services)
     {
-        services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>().BindConfiguration(CacheOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>().BindSettings(CacheOptions.SectionName);
+        services.AddSingleton<IValidateOptions<CacheOptions>, RedisConnectionStringValidator>();
         services.AddSingleton(static provider =>
         {
             var cache = provider.GetRequiredService<IOptions<CacheOptions>>().Value;

@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
 
 internal static class ServerLimitsExtensions
 {
-    private const string LimitsSection = "Kestrel:Limits";
+    public const string LimitsSection = "Kestrel:Limits";
 
     /// <summary>
     /// Binds <c>Kestrel:Limits</c> (header sizes, URL length, body size). Kestrel reads only endpoints and certificates
@@ -14,11 +15,40 @@ internal static class ServerLimitsExtensions
     /// </summary>
     public static IServiceCollection AddServerLimits(this IServiceCollection services)
     {
+        // Kestrel's options are resolved while the host is built, before validation can gather every failure: they
+        // take what binds, and the validator of ServerOptions (resolved only when the settings are checked) reports
+        // the rest together with every other bad setting.
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IConfiguration>(static (kestrel, configuration) => configuration.GetSection(LimitsSection).Bind(kestrel.Limits));
+            .Configure<IConfiguration>(static (kestrel, configuration) => BindLimits(configuration, kestrel.Limits, failures: null));
+        services.AddOptionsWithValidateOnStart<ServerOptions>().BindSettings(ServerOptions.SectionName);
+        services.AddSingleton<IValidateOptions<ServerOptions>, ServerLimitsValidator>();
         services.AddOptions<SocketTransportOptions>()
             .Configure<IConfiguration>(static (sockets, configuration) =>
-                sockets.UnsafePreferInlineScheduling = configuration.GetValue<bool>("Server:InlineScheduling"));
+                sockets.UnsafePreferInlineScheduling = bool.TryParse(configuration[ServerOptions.InlineSchedulingKey], out var inline) && inline);
         return services;
+    }
+
+    public static void BindLimits(IConfiguration configuration, KestrelServerLimits limits, List<string>? failures) =>
+        SettingsBinding.Bind(configuration, LimitsSection, limits, failures);
+}
+
+/// <summary>Settings of the server itself that are not Kestrel's own.</summary>
+public sealed class ServerOptions
+{
+    public const string SectionName = "Server";
+
+    public const string InlineSchedulingKey = SectionName + ":" + nameof(InlineScheduling);
+
+    /// <summary>Run requests on the socket threads instead of the thread pool (see the README before turning it on).</summary>
+    public bool InlineScheduling { get; set; }
+}
+
+internal sealed class ServerLimitsValidator(IConfiguration configuration) : IValidateOptions<ServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        var failures = new List<string>();
+        ServerLimitsExtensions.BindLimits(configuration, new KestrelServerOptions().Limits, failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -20,7 +20,7 @@ internal static class ShutdownExtensions
 {
     public static IServiceCollection AddGracefulShutdown(this IServiceCollection services)
     {
-        services.AddOptionsWithValidateOnStart<ShutdownOptions, ShutdownOptionsValidator>().BindConfiguration(ShutdownOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<ShutdownOptions, ShutdownOptionsValidator>().BindSettings(ShutdownOptions.SectionName);
         services.AddOptions<HostOptions>()
             .Configure<IOptions<ShutdownOptions>>(static (host, shutdown) => host.ShutdownTimeout = shutdown.Value.DrainTimeout);
         return services;

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Diagnostics;
 using Gateway.OpenApi;
 using Gateway.Auth;
@@ -16,7 +17,7 @@ internal static class JobEndpoints
 
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
-        services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindConfiguration(JobOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindSettings(JobOptions.SectionName);
         services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
         services.AddSingleton<JobReader>();
         services.AddSingleton<JobWatcher>();

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Gateway.Auth;
+using Gateway.Hosting;
 using Gateway.Jobs;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -10,10 +11,8 @@ internal static class TeamLimitExtensions
 {
     public static IServiceCollection AddTeamLimits(this IServiceCollection services)
     {
-        services.AddOptions<TeamLimitOptions>()
-            .Configure<IConfiguration>(static (options, configuration) => configuration.Bind(options))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddOptions<TeamLimitOptions>().BindSettings(TeamLimitOptions.SectionName, static options => options.Teams).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TeamLimitOptions>, TeamLimitOptionsValidator>();
         services.AddRateLimiter(static _ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<TeamLimitOptions>>(static (limiter, teams) =>
         {

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Gateway.Teams;
 
 /// <summary>Optional hard ceilings per team, for callers whose traffic must be capped whatever the fair share allows.</summary>
@@ -14,6 +12,5 @@ public sealed class TeamLimitOptions
 public sealed class TeamLimit
 {
     /// <summary>Requests per second to the gateway, hits included; past it the team gets 429 with <c>retry-after-ms</c>.</summary>
-    [Range(1, 1_000_000)]
     public int? RequestsPerSecond { get; set; }
 }

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,7 +12,7 @@ internal static class UpstreamExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptionsWithValidateOnStart<UpstreamOptions, UpstreamOptionsValidator>()
-            .BindConfiguration(UpstreamOptions.SectionName)
+            .BindSettings(UpstreamOptions.SectionName)
             .PostConfigure<IConfiguration>(static (options, configuration) =>
             {
                 if (string.IsNullOrWhiteSpace(options.ApiKey))
@@ -20,6 +21,7 @@ internal static class UpstreamExtensions
                 }
             });
         services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsEnvironmentValidator>();
+        services.AddSingleton<IValidateOptions<UpstreamOptions>, UpstreamResilienceValidator>();
 
         services.AddHttpClient<UpstreamClient>(static (provider, client) =>
             {

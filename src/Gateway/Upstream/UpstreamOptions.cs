@@ -36,7 +36,7 @@ public sealed class UpstreamOptions
     public int Retries { get; set; } = 2;
 
     /// <summary>How long one attempt may wait for response headers before it counts as failed (and may be retried).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:15:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:15:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -15,41 +15,45 @@ internal static class UpstreamResilience
 {
     public static IHttpClientBuilder AddUpstreamResilience(this IHttpClientBuilder client)
     {
-        client.AddResilienceHandler("upstream", static (pipeline, context) =>
-        {
-            var options = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value;
-            var circuit = context.ServiceProvider.GetRequiredService<UpstreamCircuit>();
-            if (options.Retries > 0)
-            {
-                var retry = new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = options.Retries,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(200),
-                    ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
-                };
-                retry.DisableForUnsafeHttpMethods();
-                pipeline.AddRetry(retry);
-            }
-
-            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-            {
-                FailureRatio = options.CircuitFailureRatio,
-                MinimumThroughput = options.CircuitMinimumThroughput,
-                SamplingDuration = options.CircuitSamplingDuration,
-                BreakDuration = options.CircuitBreakDuration,
-                StateProvider = circuit.State,
-                ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
-                OnOpened = args =>
-                {
-                    circuit.Opened(args.BreakDuration);
-                    return default;
-                },
-            });
-            pipeline.AddTimeout(options.AttemptTimeout);
-        });
+        client.AddResilienceHandler("upstream", static (pipeline, context) => AddStrategies(
+            pipeline,
+            context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value,
+            context.ServiceProvider.GetRequiredService<UpstreamCircuit>()));
         return client;
+    }
+
+    /// <param name="circuit">Null when the pipeline is only built to check the settings (a state provider serves one pipeline).</param>
+    public static void AddStrategies(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, UpstreamOptions options, UpstreamCircuit? circuit)
+    {
+        if (options.Retries > 0)
+        {
+            var retry = new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = options.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(200),
+                ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
+            };
+            retry.DisableForUnsafeHttpMethods();
+            pipeline.AddRetry(retry);
+        }
+
+        pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = options.CircuitFailureRatio,
+            MinimumThroughput = options.CircuitMinimumThroughput,
+            SamplingDuration = options.CircuitSamplingDuration,
+            BreakDuration = options.CircuitBreakDuration,
+            StateProvider = circuit?.State,
+            ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
+            OnOpened = args =>
+            {
+                circuit?.Opened(args.BreakDuration);
+                return default;
+            },
+        });
+        pipeline.AddTimeout(options.AttemptTimeout);
     }
 
     private static bool IsUpstreamFailure(Outcome<HttpResponseMessage> outcome) => outcome switch

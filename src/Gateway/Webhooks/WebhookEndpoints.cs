@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Jobs;
@@ -15,7 +16,7 @@ internal static class WebhookEndpoints
 
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
-        services.AddOptionsWithValidateOnStart<WebhookOptions, WebhookOptionsValidator>().BindConfiguration(WebhookOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<WebhookOptions, WebhookOptionsValidator>().BindSettings(WebhookOptions.SectionName);
         services.AddSingleton<IValidateOptions<WebhookOptions>, SvixSecretValidator>();
         services.AddSingleton<JobCompletion>();
         return services;

@@ -25,6 +25,13 @@ public sealed class OptionsValidationTests
     [InlineData("Jobs__WatchInterval", "00:00:05", "Jobs:WatchInterval")]
     [InlineData("Webhooks__Secret", "short", "Secret")]
     [InlineData("Webhooks__SvixSecret", "not-a-svix-secret", "Webhooks:SvixSecret")]
+    [InlineData("Teams__team-a__RequestsPerSecond", "-5", "Teams:team-a:RequestsPerSecond")]
+    [InlineData("Kestrel__Limits__MaxRequestBodySize", "-1", "Kestrel:Limits:MaxRequestBodySize")]
+    [InlineData("Server__InlineScheduling", "maybe", "Server:InlineScheduling")]
+    [InlineData("ConnectionStrings__Redis", "localhost:6379,foo=bar", "ConnectionStrings:Redis")]
+    [InlineData("Logging__LogLevel__Default", "Verbose", "Logging:LogLevel:Default")]
+    [InlineData("Logging__Console__FormatterName", "xml", "Logging:Console:FormatterName")]
+    [InlineData("ReverseProxy__Routes__parse__Match__Path", "/{unclosed", "route 'parse'")]
     public async Task BadSetting_StopsTheGateway_WithAMessageNamingIt(string variable, string value, string named)
     {
         var environment = new Dictionary<string, string>
@@ -38,8 +45,43 @@ public sealed class OptionsValidationTests
 
         var exitCode = await gateway.WaitForExitAsync(s_exitTimeout);
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(1, exitCode);
         Assert.Contains(named, gateway.Output, StringComparison.Ordinal);
+        AssertNoStackTrace(gateway.Output);
+    }
+
+    [Fact]
+    public async Task SeveralBadSettings_EachNamedOnItsOwnLine_NoStackTrace()
+    {
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["Upstream__BaseUrl"] = "http://127.0.0.1:9/",
+            ["Upstream__ApiKey"] = "server-key",
+            ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+            ["Upstream__Timeout"] = "soon",
+            ["Upstream__Timout"] = "00:00:05",
+            ["Cache__MaxTtl"] = "00:00:00",
+            ["Teams__team-a__RequestsPerSecond"] = "-5",
+            ["Kestrel__Limits__MaxRequestLineSize"] = "abc",
+        });
+
+        Assert.Equal(1, await gateway.WaitForExitAsync(s_exitTimeout));
+
+        var output = gateway.Output.Split('\n');
+        Assert.Contains(output, line => line.Contains("5 settings are invalid", StringComparison.Ordinal));
+        foreach (var named in new[] { "Upstream:Timeout:", "Upstream:Timout ", "Cache:MaxTtl ", "Teams:team-a:RequestsPerSecond ", "Kestrel:Limits:MaxRequestLineSize:" })
+        {
+            Assert.Single(output, line => line.TrimStart().StartsWith(named, StringComparison.Ordinal));
+        }
+
+        AssertNoStackTrace(gateway.Output);
+    }
+
+    private static void AssertNoStackTrace(string output)
+    {
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception:", output, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S+\(", output);
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Caching;
+
+/// <summary>
+/// Parses <c>ConnectionStrings:Redis</c> at start-up. It is otherwise first parsed when the store is built, where a
+/// typo became an exception with a stack trace instead of a sentence naming the setting.
+/// </summary>
+internal sealed class RedisConnectionStringValidator(IConfiguration configuration) : IValidateOptions<CacheOptions>
+{
+    public const string Setting = "ConnectionStrings:" + CachingExtensions.RedisConnectionName;
+
+    public ValidateOptionsResult Validate(string? name, CacheOptions options)
+    {
+        var value = configuration.GetConnectionString(CachingExtensions.RedisConnectionName);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        try
+        {
+            // The client's own messages name the keyword at fault, never the password's value.
+            return ConfigurationOptions.Parse(value).EndPoints.Count > 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"{Setting} names no host (expected host:port, optionally followed by ,option=value).");
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or RedisConnectionException)
+        {
+            return ValidateOptionsResult.Fail($"{Setting} is not a valid StackExchange.Redis connection string: {exception.Message}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Binds a configuration section one key at a time, strictly: a key the options class does not have
+/// (<c>Upstream:Timout</c>), a value that does not convert, or one a setter refuses becomes a start-up failure naming
+/// that key, and every bad key is reported at once. Plain binding stops at the first bad value with an exception
+/// (one failure at a time, with a stack trace) and ignores misspelt keys, so the default silently applies.
+/// </summary>
+internal static partial class SettingsBinding
+{
+    // The failures found while binding an options instance, until its validator reports them.
+    private static readonly ConditionalWeakTable<object, List<string>> s_failures = [];
+
+    public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string section) where T : class =>
+        builder.BindSettings(section, static options => options);
+
+    /// <param name="target">What the section's keys bind to: the options, or one of their members (a dictionary).</param>
+    public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string section, Func<T, object> target) where T : class
+    {
+        builder.Configure<IConfiguration>((options, configuration) =>
+        {
+            var failures = new List<string>();
+            Bind(configuration, section, target(options), failures);
+            if (failures.Count > 0)
+            {
+                s_failures.AddOrUpdate(options, failures);
+            }
+        });
+        builder.Services.AddSingleton<IValidateOptions<T>, BindingFailures<T>>();
+        return builder;
+    }
+
+    /// <summary>Binds every key under <paramref name="section"/> into <paramref name="target"/>; adds one line per bad key.</summary>
+    public static void Bind(IConfiguration configuration, string section, object target, List<string>? failures)
+    {
+        foreach (var (key, value) in configuration.GetSection(section).AsEnumerable(makePathsRelative: true))
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            var single = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
+            try
+            {
+                single.Bind(target, static binder => binder.ErrorOnUnknownConfiguration = true);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or TargetInvocationException)
+            {
+                failures?.Add(Describe($"{section}:{key}", exception));
+            }
+        }
+    }
+
+    private static string Describe(string key, Exception exception)
+    {
+        var innermost = exception;
+        while (innermost is InvalidOperationException { InnerException: InvalidOperationException next })
+        {
+            innermost = next;
+        }
+
+        if (innermost.Message.Contains("were not found", StringComparison.Ordinal))
+        {
+            return $"{key} is not a setting this gateway knows (misspelt?); the README's configuration table lists them.";
+        }
+
+        if (ConversionFailure().Match(innermost.Message) is { Success: true } conversion)
+        {
+            return $"{key}: '{conversion.Groups["value"].Value}' is not a valid {conversion.Groups["type"].Value}.";
+        }
+
+        var reason = exception is TargetInvocationException { InnerException: { } inner } ? inner : innermost;
+        return $"{key}: {reason.Message.Split('\n')[0].Trim()}";
+    }
+
+    [GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '.*' to type '(?<type>[^']+)'")]
+    private static partial Regex ConversionFailure();
+
+    private sealed class BindingFailures<T> : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options) =>
+            s_failures.TryGetValue(options, out var failures) ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Skip;
+    }
+}
