@@ -15,7 +15,7 @@ internal sealed class TeamPrincipal(string team) : ClaimsPrincipal(new ClaimsIde
     public string Team { get; } = team;
 
     /// <summary>The logging scope every log line of this team's requests carries: the team, never its key.</summary>
-    public IReadOnlyList<KeyValuePair<string, object>> LogScope { get; } = [new("Team", team)];
+    public TeamLogScope LogScope { get; } = new(team);
 
     /// <summary>
     /// What the platform's evaluator would build per request for a principal already on the request (same

@@ -1,4 +1,5 @@
 using Gateway.Telemetry;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace Gateway.Proxy;
 
@@ -18,7 +19,25 @@ internal static class ProxyExtensions
             .LoadFromConfig(configuration.GetSection(SectionName))
             .AddConfigFilter<UpstreamDestinationFilter>()
             .AddTransforms<ServerKeyTransforms>();
+        services.WithoutPersistedDataProtection();
         return services;
+    }
+
+    /// <summary>
+    /// YARP registers ASP.NET Core data protection for session-affinity cookies, which the gateway does not use. Left
+    /// as it is, a hosted service creates a key ring at start-up, writes keys under the user's profile and warns that
+    /// they are stored unencrypted ("No XML encryptor configured"). The gateway encrypts nothing, so nothing warms the
+    /// key ring, and anything that ever asks for a protector gets one whose keys live in memory only.
+    /// </summary>
+    private static void WithoutPersistedDataProtection(this IServiceCollection services)
+    {
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        foreach (var warmUp in services.Where(static descriptor => descriptor.ServiceType == typeof(IHostedService) &&
+                     descriptor.ImplementationType?.Namespace?.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) == true).ToArray())
+        {
+            services.Remove(warmUp);
+        }
+
     }
 
     public static IEndpointRouteBuilder MapReductoProxy(this IEndpointRouteBuilder routes)

@@ -121,6 +121,6 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (?<url>http://\S+)")]
+    [GeneratedRegex(@"Now listening on: (?<url>http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 }
