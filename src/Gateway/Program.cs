@@ -13,6 +13,7 @@ using Gateway.Upstream;
 using Gateway.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddGatewayKeyDirectory();
 
 builder.Services.AddGatewayProblems();
 builder.Services.AddGatewayKeys();

@@ -8,5 +8,7 @@ internal static class GatewayKeyClaims
 
     public const string Team = "gateway.team";
 
+    public const string KeyId = "gateway.key_id";
+
     public const string AdminRole = "gateway-admin";
 }

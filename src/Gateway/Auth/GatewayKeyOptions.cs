@@ -19,4 +19,14 @@ public sealed class GatewayKeyOptions
 
     /// <summary>Let requests without a key through. Must be set explicitly: with no keys the gateway refuses to start.</summary>
     public bool AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// A directory of key files, one setting per file as a Kubernetes Secret mounts them: the file's name is the
+    /// setting with <c>__</c> for <c>:</c> (<c>Teams__team-a__Keys__2026-12__Key</c>), its content the value. Watched,
+    /// like appsettings.json: adding, changing or deleting a file takes effect within seconds, without a restart.
+    /// </summary>
+    public string? KeysDirectory { get; set; }
+
+    /// <summary>How long before a key's <c>NotAfter</c> the gateway starts warning in its log.</summary>
+    public TimeSpan ExpiryWarning { get; set; } = TimeSpan.FromDays(7);
 }

@@ -1,56 +1,59 @@
-using System.Text.RegularExpressions;
+using Gateway.Teams;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth;
 
-internal sealed partial class GatewayKeyOptionsValidator : IValidateOptions<GatewayKeyOptions>
+/// <summary>The keys, wherever they are configured: one per team in <c>Auth:ClientKeys</c>, several under <c>Teams:&lt;team&gt;:Keys</c>.</summary>
+internal sealed class GatewayKeyOptionsValidator(IOptions<TeamOptions> teams) : IValidateOptions<GatewayKeyOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayKeyOptions options)
     {
+        var failures = Check(options, teams.Value);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static List<string> Check(GatewayKeyOptions options, TeamOptions teams)
+    {
         var failures = new List<string>();
-        if (options.ClientKeys.Count == 0 && !options.AllowAnonymous)
+        var teamKeys = teams.Teams.Sum(static team => team.Value.Keys.Count);
+        if (options.ClientKeys.Count == 0 && teamKeys == 0 && !options.AllowAnonymous)
         {
             failures.Add($"{GatewayKeyOptions.SectionName}:ClientKeys has no keys. Configure {GatewayKeyOptions.SectionName}:ClientKeys:<team> " +
-                $"(preferably sha256:<hex>), or set {GatewayKeyOptions.SectionName}:AllowAnonymous to true to run without keys.");
+                $"or {TeamOptions.SectionName}:<team>:Keys:<key id>:Key (preferably sha256:<hex>), or set {GatewayKeyOptions.SectionName}:AllowAnonymous to true to run without keys.");
         }
 
         foreach (var (team, key) in options.ClientKeys)
         {
-            if (!TeamName().IsMatch(team))
+            if (!KeyFormat.IsName(team))
             {
                 failures.Add($"{GatewayKeyOptions.SectionName}:ClientKeys:{team}: team names are 1-64 of A-Z, a-z, 0-9, '_', '-', '.'.");
             }
 
-            if (string.IsNullOrWhiteSpace(key))
+            if (KeyFormat.Problem($"{GatewayKeyOptions.SectionName}:ClientKeys:{team}", key) is { } problem)
             {
-                failures.Add($"{GatewayKeyOptions.SectionName}:ClientKeys:{team} is empty.");
-            }
-            else if (key.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) && !Sha256Hex().IsMatch(key[GatewayKeys.HashPrefix.Length..]))
-            {
-                failures.Add($"{GatewayKeyOptions.SectionName}:ClientKeys:{team} must be sha256: followed by 64 hex digits.");
-            }
-            else if (!key.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) && key.Length < 16)
-            {
-                failures.Add($"{GatewayKeyOptions.SectionName}:ClientKeys:{team} is shorter than 16 characters.");
+                failures.Add(problem);
             }
         }
 
-        if (options.AdminKey is { Length: > 0 } admin && admin.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) &&
-            !Sha256Hex().IsMatch(admin[GatewayKeys.HashPrefix.Length..]))
+        foreach (var (team, settings) in teams.Teams)
         {
-            failures.Add($"{GatewayKeyOptions.SectionName}:AdminKey must be sha256: followed by 64 hex digits.");
-        }
-        else if (options.AdminKey is { Length: > 0 } plain && !plain.StartsWith(GatewayKeys.HashPrefix, StringComparison.Ordinal) && plain.Length < 16)
-        {
-            failures.Add($"{GatewayKeyOptions.SectionName}:AdminKey is shorter than 16 characters.");
+            if (settings.Keys.Count == 0 && !options.ClientKeys.ContainsKey(team))
+            {
+                failures.Add($"{TeamOptions.SectionName}:{team} has no key: add {TeamOptions.SectionName}:{team}:Keys:<key id>:Key or " +
+                    $"{GatewayKeyOptions.SectionName}:ClientKeys:{team}; settings for a team without a key apply to nobody.");
+            }
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        if (options.AdminKey is { Length: > 0 } admin && KeyFormat.Problem($"{GatewayKeyOptions.SectionName}:AdminKey", admin) is { } adminProblem)
+        {
+            failures.Add(adminProblem);
+        }
+
+        if (options.ExpiryWarning < TimeSpan.Zero || options.ExpiryWarning > TimeSpan.FromDays(365))
+        {
+            failures.Add($"{GatewayKeyOptions.SectionName}:ExpiryWarning must be between 00:00:00 and 365.00:00:00.");
+        }
+
+        return failures;
     }
-
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
-    private static partial Regex TeamName();
-
-    [GeneratedRegex("^[0-9A-Fa-f]{64}$")]
-    private static partial Regex Sha256Hex();
 }

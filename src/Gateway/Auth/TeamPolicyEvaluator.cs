@@ -19,6 +19,7 @@ internal sealed class TeamPolicyEvaluator(IAuthorizationService authorization) :
         .Build();
 
     private static readonly Task<PolicyAuthorizationResult> Admitted = Task.FromResult(PolicyAuthorizationResult.Success());
+    private static readonly Task<PolicyAuthorizationResult> Refused = Task.FromResult(PolicyAuthorizationResult.Forbid());
 
     private readonly PolicyEvaluator _platform = new(authorization);
 
@@ -28,8 +29,21 @@ internal sealed class TeamPolicyEvaluator(IAuthorizationService authorization) :
             : _platform.AuthenticateAsync(policy, context);
 
     public Task<PolicyAuthorizationResult> AuthorizeAsync(
-        AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
-        ReferenceEquals(policy, TeamRequired) && context.User is TeamPrincipal
-            ? Admitted
-            : _platform.AuthorizeAsync(policy, authenticationResult, context, resource);
+        AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource)
+    {
+        if (!ReferenceEquals(policy, TeamRequired) || context.User is not TeamPrincipal team)
+        {
+            return _platform.AuthorizeAsync(policy, authenticationResult, context, resource);
+        }
+
+        // Every team endpoint names its scope; the lookup is the endpoint's cached metadata, not a search.
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? Scope.None;
+        if ((team.Scopes & required) == required)
+        {
+            return Admitted;
+        }
+
+        KeyRefusals.Set(context, KeyRefusal.InsufficientScope);
+        return Refused;
+    }
 }

@@ -9,13 +9,20 @@ namespace Gateway.Auth;
 /// request (rate limiting, metrics, the upstream budget), is a field rather than a search through claims.
 /// Nothing in the gateway changes a principal after authentication; one that did would need its own copy.
 /// </summary>
-internal sealed class TeamPrincipal(string team) : ClaimsPrincipal(new ClaimsIdentity(
-    [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyClaims.Team, team)], GatewayKeyClaims.AuthenticationType))
+internal sealed class TeamPrincipal(string team, string keyId, Scope scopes) : ClaimsPrincipal(new ClaimsIdentity(
+    [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyClaims.Team, team), new Claim(GatewayKeyClaims.KeyId, keyId)],
+    GatewayKeyClaims.AuthenticationType))
 {
     public string Team { get; } = team;
 
-    /// <summary>The logging scope every log line of this team's requests carries: the team, never its key.</summary>
-    public TeamLogScope LogScope { get; } = new(team);
+    /// <summary>The public id of the key this principal was opened with (one principal per key).</summary>
+    public string KeyId { get; } = keyId;
+
+    /// <summary>What the team may do.</summary>
+    public Scope Scopes { get; } = scopes;
+
+    /// <summary>The logging scope every log line of this team's requests carries: the team and key id, never the key.</summary>
+    public TeamLogScope LogScope { get; } = new(team, keyId);
 
     /// <summary>
     /// What the platform's evaluator would build per request for a principal already on the request (same

@@ -12,7 +12,8 @@ internal static class HealthExtensions
     {
         services.AddHealthChecks()
             .AddCheck<CacheHealthCheck>("cache", tags: [ReadyTag])
-            .AddCheck<UpstreamHealthCheck>("upstream", tags: [ReadyTag]);
+            .AddCheck<UpstreamHealthCheck>("upstream", tags: [ReadyTag])
+            .AddCheck<KeysHealthCheck>("keys", tags: [ReadyTag]);
         return services;
     }
 

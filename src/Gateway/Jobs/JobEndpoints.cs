@@ -28,7 +28,7 @@ internal static class JobEndpoints
     {
         routes.MapMethods("/job/{job_id}", [HttpMethods.Get, HttpMethods.Head], GetJobAsync)
             .WithName("GetJob")
-            .WithMetadata(new UsageRoute(TelemetryExtensions.JobRoute))
+            .WithMetadata(new UsageRoute(TelemetryExtensions.JobRoute), new RequiredScope(Scope.JobsRead))
             .WithTags("Jobs")
             .WithSummary("Get a job's status and result")
             .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.")

@@ -1,3 +1,4 @@
+using Gateway.Auth;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -19,9 +20,14 @@ internal static class ProxyExtensions
             .LoadFromConfig(configuration.GetSection(SectionName))
             .AddConfigFilter<UpstreamDestinationFilter>()
             .AddTransforms<ServerKeyTransforms>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayKeyOptions>, ProxyRouteScopeValidator>();
         services.WithoutPersistedDataProtection();
         return services;
     }
+
+    // Validated at start-up (ProxyRouteScopeValidator): every route names a known scope or "any".
+    private static Scope RouteScope(Yarp.ReverseProxy.Configuration.RouteConfig route) =>
+        route.Metadata?.GetValueOrDefault(Scopes.MetadataKey) is { } name && Scopes.Names.TryGetValue(name, out var scope) ? scope : Scope.None;
 
     /// <summary>
     /// YARP registers ASP.NET Core data protection for session-affinity cookies, which the gateway does not use. Left
@@ -43,7 +49,8 @@ internal static class ProxyExtensions
     public static IEndpointRouteBuilder MapReductoProxy(this IEndpointRouteBuilder routes)
     {
         routes.MapReverseProxy(static proxy => proxy.Use(ForwardingGate.InvokeAsync))
-            .WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute));
+            .WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute))
+            .ConfigureEndpoints(static (endpoint, route) => endpoint.WithMetadata(new RequiredScope(RouteScope(route))));
         return routes;
     }
 }

@@ -11,10 +11,10 @@ internal static class TeamLimitExtensions
 {
     public static IServiceCollection AddTeamLimits(this IServiceCollection services)
     {
-        services.AddOptions<TeamLimitOptions>().BindSettings(TeamLimitOptions.SectionName, static options => options.Teams).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TeamLimitOptions>, TeamLimitOptionsValidator>();
+        services.AddOptions<TeamOptions>().BindSettings(TeamOptions.SectionName, static options => options.Teams).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TeamOptions>, TeamOptionsValidator>();
         services.AddRateLimiter(static _ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<TeamLimitOptions>>(static (limiter, teams) =>
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<TeamOptions>>(static (limiter, teams) =>
         {
             var limits = teams.Value.Teams;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>

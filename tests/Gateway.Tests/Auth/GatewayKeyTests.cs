@@ -18,10 +18,12 @@ public sealed class GatewayKeyTests : GatewayTest
         using var response = await client.GetAsync("/job/done-2k", Cancel);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        // RFC 6750: no credentials get a bare challenge; credentials that open nothing, error="invalid_token".
+        Assert.Equal(key is null ? "Bearer" : "Bearer error=\"invalid_token\", error_description=\"Unknown key\"", response.Headers.WwwAuthenticate.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
-        Assert.Equal("urn:gateway:problem:gateway-key-required", problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(key is null ? "urn:gateway:problem:gateway-key-required" : "urn:gateway:problem:gateway-key-unknown",
+            problem.RootElement.GetProperty("type").GetString());
         Assert.Equal(0, Upstream.Requests.Count);
     }
 

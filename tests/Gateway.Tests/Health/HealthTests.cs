@@ -25,7 +25,7 @@ public sealed class HealthTests : PrivateRedisGatewayTest
     {
         var healthy = await ReadyAsync();
         Assert.Equal("Healthy", healthy.Status);
-        Assert.Equal(["cache", "upstream"], healthy.Checks.Keys.Order());
+        Assert.Equal(["cache", "keys", "upstream"], healthy.Checks.Keys.Order());
 
         await Redis.StopAsync();
         using (await GetJobAsync(NewId("done-")))

@@ -144,6 +144,8 @@ public sealed class ForwardedOperationsDocumentTests
             ["ReverseProxy:Routes:test-extra:Match:Path"] = "/brand_new/{item_id:regex(^[a-z]+$)}",
             ["ReverseProxy:Routes:test-extra:Match:Methods:0"] = "POST",
             ["ReverseProxy:Routes:test-extra:Match:Methods:1"] = "GET",
+            // Every route names the scope a team needs for it; a route without one stops the start-up.
+            ["ReverseProxy:Routes:test-extra:Metadata:Scope"] = "jobs:run",
         });
 
         var (document, diagnostic) = await LoadAsync(gateway);
