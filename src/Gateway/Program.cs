@@ -46,6 +46,7 @@ try
     app.UseStatusCodePages();
     app.MapGatewayOpenApi();
     app.UseGatewayKeys();
+    app.UseQuotaHeaders();
     app.UseUsageMetrics();
     app.UseRateLimiter();
     app.MapGatewayHealth();

@@ -18,6 +18,9 @@ internal sealed class CacheKeys(IOptions<UpstreamOptions> upstream)
     /// <summary>A job's coordination lease of the given kind, in the same keyspace as its cached response.</summary>
     public string LeaseFor(string kind, string jobId) => "lease:" + kind + ":" + _prefix + jobId;
 
+    /// <summary>A team's count of upstream calls on one UTC day (yyyyMMdd), shared by the deployment's replicas.</summary>
+    public string QuotaFor(string team, string day) => "quota:" + _prefix + team + ":" + day;
+
     /// <summary>The channel on which replicas of this deployment tell each other about jobs.</summary>
     public string NoticeChannel => "notices:" + _prefix;
 

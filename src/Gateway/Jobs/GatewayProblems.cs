@@ -56,6 +56,22 @@ internal static class GatewayProblems
             "Your team's configured requests-per-second ceiling is reached. Retry after the hinted delay.", retry: true);
     }
 
+    /// <summary>
+    /// The team's daily quota is used up: 429 with <c>Retry-After</c> until the reset at 00:00 UTC and
+    /// <c>x-should-retry: false</c>, since the SDKs' own retries would only spend their backoff running into it.
+    /// </summary>
+    public static ProblemHttpResult QuotaExceeded(HttpContext context, string team, Teams.QuotaView? quota)
+    {
+        var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var resetsAt = quota?.ResetsAt ?? Teams.TeamQuotas.ResetAfter(now);
+        var wait = resetsAt - now;
+        context.Response.Headers.RetryAfter = Math.Max((long)Math.Ceiling(wait.TotalSeconds), 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(context, StatusCodes.Status429TooManyRequests, "quota-exceeded", "Daily quota of upstream calls used up",
+            $"Team {team} has made its {quota?.Limit} upstream calls for today (Teams:{team}:UpstreamCallsPerDay); the quota resets at " +
+            $"{resetsAt:yyyy-MM-ddTHH:mm:ssZ}. Cached jobs are still served.", retry: false,
+            new Dictionary<string, object?> { ["quota"] = quota?.Limit, ["resetsAt"] = resetsAt });
+    }
+
     public static ProblemHttpResult CacheUnavailable(HttpContext context) =>
         Create(context, StatusCodes.Status503ServiceUnavailable, "cache-unavailable", "Cache unavailable",
             "The cache did not answer, so the entry could not be removed. Retry once the cache is back.", retry: true);

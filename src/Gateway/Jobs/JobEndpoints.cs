@@ -2,6 +2,7 @@ using Gateway.Hosting;
 using System.Diagnostics;
 using Gateway.OpenApi;
 using Gateway.Auth;
+using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
@@ -46,6 +47,7 @@ internal static class JobEndpoints
         IOptions<UpstreamOptions> upstream,
         UpstreamCircuit circuit,
         UpstreamBudget budget,
+        TeamQuotas quotas,
         ILogger<JobReader> logger,
         CancellationToken cancellationToken)
     {
@@ -80,6 +82,7 @@ internal static class JobEndpoints
                 UpstreamFailure.TimedOut => GatewayProblems.UpstreamTimeout(context),
                 UpstreamFailure.TooLarge => GatewayProblems.UpstreamTooLarge(context),
                 UpstreamFailure.BudgetExhausted => GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: true)),
+                UpstreamFailure.QuotaExceeded => GatewayProblems.QuotaExceeded(context, context.Team(), quotas.View(context.Team())),
                 UpstreamFailure.CircuitOpen => GatewayProblems.UpstreamCircuitOpen(
                     context, RetryAfterHint.Bounded(circuit.RemainingBreak, upstream.Value.ThrottledRetryAfter)),
                 _ => AuthRejected(context, logger, read.StatusCode),

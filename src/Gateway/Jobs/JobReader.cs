@@ -1,5 +1,6 @@
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ internal sealed class JobReader(
     CacheKeys keys,
     UpstreamClient upstream,
     UpstreamBudget budget,
+    TeamQuotas quotas,
     GatewayMetrics metrics,
     IOptions<CacheOptions> options,
     TimeProvider time,
@@ -38,6 +40,13 @@ internal sealed class JobReader(
     // Apart from the hit path so that a hit does not allocate the closure the flight needs.
     private async Task<JobRead> ReadThroughAsync(string jobId, string key, string team, CancellationToken cancellationToken)
     {
+        // A team known to be out of quota neither starts nor joins a flight: its refusal must not become the answer
+        // of another team's callers collapsed onto the same read.
+        if (quotas.View(team) is { Remaining: 0 })
+        {
+            return new JobRead(UpstreamFailure.QuotaExceeded, 0, null, default, null, CacheOutcome.Miss, cache.IsAvailable);
+        }
+
         var (read, collapsed) = await _flights.RunAsync(key, () => FetchAsync(jobId, key, team), cancellationToken);
         return collapsed ? read with { Collapsed = true, Outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : CacheOutcome.Miss } : read;
     }
@@ -77,6 +86,12 @@ internal sealed class JobReader(
         if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
         {
             return new JobRead(UpstreamFailure.BudgetExhausted, 0, null, default, null, CacheOutcome.Miss, cacheAvailable);
+        }
+
+        // After the budget slot: a slot spent for nothing costs less than a quota charged for a call never made.
+        if (!await quotas.TryChargeAsync(team))
+        {
+            return new JobRead(UpstreamFailure.QuotaExceeded, 0, null, default, null, CacheOutcome.Miss, cacheAvailable);
         }
 
         metrics.UpstreamCall(team, TelemetryExtensions.JobRoute);

@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Jobs;
+using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
 using Yarp.ReverseProxy.Forwarder;
@@ -19,6 +20,13 @@ internal static class ForwardingGate
         if (!await budget.AcquireRequestAsync(context.Team(), context.RequestAborted))
         {
             await GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: false)).ExecuteAsync(context);
+            return;
+        }
+
+        var quotas = context.RequestServices.GetRequiredService<TeamQuotas>();
+        if (!await quotas.TryChargeAsync(context.Team()))
+        {
+            await GatewayProblems.QuotaExceeded(context, context.Team(), quotas.View(context.Team())).ExecuteAsync(context);
             return;
         }
 

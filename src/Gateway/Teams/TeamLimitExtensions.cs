@@ -13,6 +13,7 @@ internal static class TeamLimitExtensions
     {
         services.AddOptions<TeamOptions>().BindSettings(TeamOptions.SectionName, static options => options.Teams).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TeamOptions>, TeamOptionsValidator>();
+        services.AddSingleton<TeamQuotas>();
         services.AddRateLimiter(static _ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<TeamOptions>>(static (limiter, teams) =>
         {

@@ -8,6 +8,9 @@ internal enum UpstreamFailure
     TooLarge,
     CircuitOpen,
     BudgetExhausted,
+
+    /// <summary>The team's daily quota of upstream calls is used up (<c>Teams:&lt;team&gt;:UpstreamCallsPerDay</c>).</summary>
+    QuotaExceeded,
 }
 
 /// <summary>

@@ -51,6 +51,8 @@ public sealed class SettingsValidationTests
     [InlineData("Teams:team-a:RequestsPerSecond", Malformed, "Teams:team-a:RequestsPerSecond")]
     [InlineData("Teams:no-such-team:RequestsPerSecond", "5", "Teams:no-such-team")]
     [InlineData("Teams:team-a:RequestsPerSecnd", "5", "Teams:team-a:RequestsPerSecnd")]
+    [InlineData("Teams:team-a:UpstreamCallsPerDay", "0", "Teams:team-a:UpstreamCallsPerDay")]
+    [InlineData("Teams:team-a:UpstreamCallsPerDay", Malformed, "Teams:team-a:UpstreamCallsPerDay")]
     [InlineData("Teams:team-a:Keys:k1:Key", "short", "Teams:team-a:Keys:k1:Key")]
     [InlineData("Teams:team-a:Keys:k1:Key", "sha256:xyz", "Teams:team-a:Keys:k1:Key")]
     [InlineData("Teams:team-a:Keys:bad id:Key", "a-long-enough-team-key-01", "Teams:team-a:Keys:bad id")]
