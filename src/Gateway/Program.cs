@@ -10,6 +10,7 @@ using Gateway.Proxy;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
+using Gateway.Usage;
 using Gateway.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,7 @@ builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
 builder.Services.AddGatewayTelemetry();
+builder.Services.AddUsage();
 builder.Services.AddGracefulShutdown();
 builder.Services.AddServerLimits();
 builder.Services.AddHostedService<StartupReport>();
@@ -54,6 +56,7 @@ try
     app.MapJobs();
     app.MapWebhooks();
     app.MapCachePurge();
+    app.MapUsage();
     app.MapReductoProxy();
 }
 catch (Exception exception) when (StartupCheck.IsOwnProcess && StartupCheck.Describe(exception) is { } invalidSettings)

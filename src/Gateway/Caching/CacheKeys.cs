@@ -21,6 +21,9 @@ internal sealed class CacheKeys(IOptions<UpstreamOptions> upstream)
     /// <summary>A team's count of upstream calls on one UTC day (yyyyMMdd), shared by the deployment's replicas.</summary>
     public string QuotaFor(string team, string day) => "quota:" + _prefix + team + ":" + day;
 
+    /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
+    public string UsageFor(string span, long index) => "usage:" + span + ":" + _prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The channel on which replicas of this deployment tell each other about jobs.</summary>
     public string NoticeChannel => "notices:" + _prefix;
 

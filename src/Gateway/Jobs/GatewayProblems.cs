@@ -44,6 +44,7 @@ internal static class GatewayProblems
     public static ProblemHttpResult BudgetExhausted(HttpContext context, TimeSpan retryAfter)
     {
         SetRetryAfter(context, retryAfter);
+        Usage.ThrottleCause.Set(context, Usage.UsageCounter.ThrottledBudget);
         return Create(context, StatusCodes.Status429TooManyRequests, "upstream-budget-exhausted", "Upstream budget exhausted",
             "The gateway's share of Reducto's rate limit is in use; your team's requests are served in turn. Retry after the hinted delay.",
             retry: true);
@@ -52,6 +53,7 @@ internal static class GatewayProblems
     public static ProblemHttpResult TeamLimitReached(HttpContext context, TimeSpan retryAfter)
     {
         SetRetryAfter(context, retryAfter);
+        Usage.ThrottleCause.Set(context, Usage.UsageCounter.ThrottledTeamLimit);
         return Create(context, StatusCodes.Status429TooManyRequests, "team-limit-reached", "Team request limit reached",
             "Your team's configured requests-per-second ceiling is reached. Retry after the hinted delay.", retry: true);
     }
@@ -62,6 +64,7 @@ internal static class GatewayProblems
     /// </summary>
     public static ProblemHttpResult QuotaExceeded(HttpContext context, string team, Teams.QuotaView? quota)
     {
+        Usage.ThrottleCause.Set(context, Usage.UsageCounter.ThrottledQuota);
         var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var resetsAt = quota?.ResetsAt ?? Teams.TeamQuotas.ResetAfter(now);
         var wait = resetsAt - now;

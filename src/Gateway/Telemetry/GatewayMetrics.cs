@@ -4,7 +4,8 @@ namespace Gateway.Telemetry;
 
 /// <summary>
 /// Per-team usage, so an operator can see which team spends the shared Reducto quota and how much the cache saves.
-/// Every instrument carries the team's name (never its key).
+/// Every instrument carries the team's name (never its key). Upstream calls also go to the usage ledger, which
+/// answers the teams' own usage questions.
 /// </summary>
 internal sealed class GatewayMetrics
 {
@@ -19,8 +20,11 @@ internal sealed class GatewayMetrics
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
 
-    public GatewayMetrics(IMeterFactory meterFactory)
+    private readonly Usage.UsageLedger _usage;
+
+    public GatewayMetrics(IMeterFactory meterFactory, Usage.UsageLedger usage)
     {
+        _usage = usage;
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Requests answered, by team and route");
         _cacheHits = meter.CreateCounter<long>("gateway.cache.hits", "{request}", "Job reads answered from the cache");
@@ -49,6 +53,9 @@ internal sealed class GatewayMetrics
         }
     }
 
-    public void UpstreamCall(string team, string route) =>
+    public void UpstreamCall(string team, string route)
+    {
         _upstreamRequests.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route));
+        _usage.Count(team, Usage.UsageCounter.UpstreamCalls);
+    }
 }

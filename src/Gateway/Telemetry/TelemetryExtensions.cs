@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Usage;
 using OpenTelemetry.Metrics;
 
 namespace Gateway.Telemetry;
@@ -32,6 +33,7 @@ internal static class TelemetryExtensions
     public static WebApplication UseUsageMetrics(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+        var usage = app.Services.GetRequiredService<UsageLedger>();
 
         // A hit usually completes synchronously; counting it then needs no state machine.
         app.Use((context, next) =>
@@ -39,27 +41,39 @@ internal static class TelemetryExtensions
             var pending = next(context);
             if (!pending.IsCompletedSuccessfully)
             {
-                return CountAfterAsync(pending, context, metrics);
+                return CountAfterAsync(pending, context, metrics, usage);
             }
 
-            Count(context, metrics);
+            Count(context, metrics, usage);
             return Task.CompletedTask;
         });
         return app;
     }
 
-    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics)
+    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics, UsageLedger usage)
     {
         await pending;
-        Count(context, metrics);
+        Count(context, metrics, usage);
     }
 
-    private static void Count(HttpContext context, GatewayMetrics metrics)
+    private static void Count(HttpContext context, GatewayMetrics metrics, UsageLedger usage)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
+            var team = context.Team();
+            var status = context.Response.StatusCode;
             var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            metrics.Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
+            metrics.Answered(team, route, status, hit, context.Response.ContentLength);
+            usage.Count(team, UsageCounter.Requests);
+            if (hit)
+            {
+                usage.Count(team, UsageCounter.CacheHits);
+            }
+
+            if (status == StatusCodes.Status429TooManyRequests)
+            {
+                usage.Count(team, ThrottleCause.Of(context));
+            }
         }
     }
 

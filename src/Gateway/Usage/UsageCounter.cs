@@ -1,0 +1,26 @@
+namespace Gateway.Usage;
+
+/// <summary>What the usage ledger counts per team. The names are the report's and Redis's field names.</summary>
+internal enum UsageCounter
+{
+    Requests,
+    CacheHits,
+    SharedAnswers,
+    UpstreamCalls,
+    ThrottledBudget,
+    ThrottledTeamLimit,
+    ThrottledQuota,
+    ThrottledUpstream,
+}
+
+/// <summary>Why a request was answered 429, kept on the request by whoever answered it so the ledger can say.</summary>
+internal static class ThrottleCause
+{
+    private static readonly object ItemKey = new();
+
+    public static void Set(HttpContext context, UsageCounter cause) => context.Items[ItemKey] = cause;
+
+    /// <summary>The cause of a 429; one the gateway did not make itself passed Reducto's own on.</summary>
+    public static UsageCounter Of(HttpContext context) =>
+        context.Items.TryGetValue(ItemKey, out var cause) && cause is UsageCounter known ? known : UsageCounter.ThrottledUpstream;
+}
