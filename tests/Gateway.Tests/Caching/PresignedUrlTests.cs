@@ -1,6 +1,6 @@
 using Gateway.Caching;
 
-namespace Gateway.Tests.Units;
+namespace Gateway.Tests.Caching;
 
 public sealed class PresignedUrlTests
 {

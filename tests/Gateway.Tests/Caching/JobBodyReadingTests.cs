@@ -2,7 +2,7 @@ using System.Text;
 using Gateway.Caching;
 using Gateway.Jobs;
 
-namespace Gateway.Tests.Units;
+namespace Gateway.Tests.Caching;
 
 public sealed class JobBodyReadingTests
 {
