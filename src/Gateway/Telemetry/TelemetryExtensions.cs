@@ -58,8 +58,10 @@ internal static class TelemetryExtensions
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
-            var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            metrics.Answered(context.Team(), route, context.Response.StatusCode, hit, context.Response.ContentLength);
+            var cacheStatus = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString();
+            var shared = cacheStatus.StartsWith(Jobs.CacheStatusHeader.SharedPrefix, StringComparison.Ordinal);
+            var hit = !shared && cacheStatus.StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
+            metrics.Answered(context.Team(), route, context.Response.StatusCode, hit, shared, context.Response.ContentLength);
         }
     }
 
