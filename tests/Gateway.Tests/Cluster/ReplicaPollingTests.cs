@@ -130,6 +130,42 @@ public sealed class ReplicaPollingTests(RedisServer redis)
         Assert.Equal(2, set.Upstream.Requests.CountForJob(id));
     }
 
+    [Fact]
+    public async Task ATerminalAnswerThatCannotBeStored_StillEndsTheWindowOnEveryReplica()
+    {
+        // Its presigned URL expires within Cache:UrlExpiryMargin, so the Completed body is served but never stored:
+        // the terminal cache cannot win over the shared Pending answer, only the terminal mark can.
+        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Jobs:PendingFreshness"] = "00:00:30",
+            ["Webhooks:Secret"] = Secret,
+        });
+        var id = "scripted-" + Guid.NewGuid().ToString("N");
+        var done = false;
+        var signedAt = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var running = Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"Pending"}""");
+        var completed = Encoding.UTF8.GetBytes(
+            $$$"""{"job_id":"{{{id}}}","status":"Completed","result":{"pdf_url":"https://bucket.s3.amazonaws.com/a.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={{{signedAt}}}&X-Amz-Expires=5&X-Amz-Signature=abc"}}""");
+        set.Upstream.Script.Respond(id, () => new ScriptedResponse(200, Volatile.Read(ref done) ? completed : running));
+        await ReadAsync(set.Clients[0], id);
+        Assert.StartsWith("Gateway; hit; ttl=", (await ReadAsync(set.Clients[1], id)).CacheStatus, StringComparison.Ordinal);
+
+        Volatile.Write(ref done, true);
+        using var notifier = set.Replicas[0].CreateClient(gatewayKey: null);
+        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
+            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
+        var answers = set.Replicas[1].Services.GetRequiredService<global::Gateway.Caching.RunningAnswers>();
+        await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2 && answers.GetLocal(id) is null,
+            because: "the notified replica read the finished job and the other replica heard of it");
+
+        foreach (var client in set.Clients)
+        {
+            var (_, body, cacheStatus) = await ReadAsync(client, id);
+            Assert.Equal(completed, body);
+            Assert.StartsWith("Gateway; fwd=uri-miss", cacheStatus, StringComparison.Ordinal);
+        }
+    }
+
     private static void ScriptRunningThenCompleted(StandInServer upstream, string id, Func<bool> done)
     {
         var running = Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"Pending","progress":50}""");
