@@ -150,6 +150,10 @@ public sealed class PendingFreshnessTests(RedisServer redis) : GatewayTest
             because: "two shared running answers and two cache hits are counted");
         Assert.All(shared.GetMeasurementSnapshot(), m => Assert.Equal("team-a", m.Tags["team"]));
         Assert.Equal(1, Upstream.Requests.CountForJob(running));
+
+        // The name operators scrape, as the README gives it.
+        var scrape = await Client.GetStringAsync("/metrics", Cancel);
+        Assert.Contains("gateway_pending_shared_total{", scrape, StringComparison.Ordinal);
     }
 
     [Fact]
