@@ -3,33 +3,38 @@
 # Three gateway processes share one redis-server (one cache, one watcher per job), against nginx proxy_cache.
 # See bench/README.md ("Long polling: many callers on one job").
 #
-#   bench/longpoll.sh                      scenarios A B C D, 300 callers, a job Completed 20 s after its first read
+#   bench/longpoll.sh                      scenarios A B C D E F, 300 callers, a job Completed 20 s after its first read
 #   SCENARIOS="C D" bench/longpoll.sh      a subset
 #   CALLERS=30 JOB_SECONDS=5 bench/longpoll.sh            smoke run (~1.5 min)
 #
 # Scenarios, each on a fresh stack (redis-server, stand-in, 3 gateways; nginx for D) and a fresh job id:
 #   A  callers long-poll the gateways with Prefer: wait=$WAIT until a terminal body (a third on each process)
 #   B  as A, and the stand-in sends Reducto's direct webhook to the first gateway when the job turns Completed
-#   C  callers poll the gateways plainly every second
+#   C  callers poll the gateways plainly every second (running answers shared for Jobs:PendingFreshness, 1 s)
 #   D  callers poll nginx (proxy_cache, proxy_cache_valid 200 $NGINX_VALID, proxy_cache_lock on) every second
-# Other knobs: WAIT (30), SPREAD (1: seconds over which callers start, evenly), NGINX_VALID (1s), ROUNDS (1).
+#   E  as C, and the stand-in sends Reducto's direct webhook to the first gateway when the job turns Completed
+#   F  as C with Jobs:PendingFreshness=0 (no shared window: every poll that does not overlap another reads upstream)
+#   G  as C with Jobs:PendingFreshness=$WIDE_WINDOW
+# Other knobs: WAIT (30), SPREAD (1: seconds over which callers start, evenly), NGINX_VALID (1s), ROUNDS (1),
+# WIDE_WINDOW (00:00:02).
 # Needs: .NET 10 SDK, python3, curl, and the Debian packages redis-server and nginx-light. Everything listens on
 # 127.0.0.1 and every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCENARIOS="${SCENARIOS:-A B C D}"
+SCENARIOS="${SCENARIOS:-A B C D E F}"
 CALLERS="${CALLERS:-300}"
 JOB_SECONDS="${JOB_SECONDS:-20}"
 WAIT="${WAIT:-30}"
 SPREAD="${SPREAD:-1}"
 NGINX_VALID="${NGINX_VALID:-1s}"
 ROUNDS="${ROUNDS:-1}"
+WIDE_WINDOW="${WIDE_WINDOW:-00:00:02}"
 WARM_CALLERS=30
 KEY="bench-team-gateway-key-0001"
 SECRET="longpoll-bench-webhook-secret"
 
-case "${1:-}" in -h|--help) sed -n '2,17p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,21p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
 for tool in dotnet python3 curl nginx redis-server; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y nginx-light redis-server)" >&2; exit 1; }
 done
@@ -62,8 +67,8 @@ if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build benc
   tail -n 30 "$out/build.log" >&2; echo "build failed (full log: $out/build.log)" >&2; exit 1
 fi
 
-start_stack() {  # name webhook(0|1) nginx(0|1): sets standin_port, gateway_ports, nginx_port
-  local name="$1" webhook="$2" with_nginx="$3" i
+start_stack() {  # name webhook(0|1) nginx(0|1) [pending freshness]: sets standin_port, gateway_ports, nginx_port
+  local name="$1" webhook="$2" with_nginx="$3" freshness="${4:-}" i
   local logs="$out/$name"
   mkdir -p "$logs"
   local redis_port; redis_port=$(free_port)
@@ -80,12 +85,14 @@ start_stack() {  # name webhook(0|1) nginx(0|1): sets standin_port, gateway_port
   local standin_pid=$!; pids+=("$standin_pid")
 
   # Shipped defaults for the watcher (Jobs:*) and the upstream budget; the webhook secret is set in every scenario, so
-  # A and B differ only in whether a notice arrives.
+  # A and B (C and E) differ only in whether a notice arrives.
+  local window=()
+  [ -n "$freshness" ] && window=("Jobs__PendingFreshness=$freshness")
   local gateway_pids=()
   for i in 0 1 2; do
     ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
         Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
-        ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="longpoll:" Webhooks__Secret="$SECRET" \
+        ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="longpoll:" Webhooks__Secret="$SECRET" "${window[@]}" \
         dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$logs/gateway-$i.log" 2>&1 &
     gateway_pids+=("$!"); pids+=("$!")
   done
@@ -126,16 +133,19 @@ callers() {  # name description targets mode-args job callers deadline file
 }
 
 scenario() {  # name
-  local name="$1" webhook=0 with_nginx=0 mode description targets
+  local name="$1" webhook=0 with_nginx=0 freshness="" mode description targets
   case "$name" in
     A) mode="--wait $WAIT"; description="long-poll the 3 gateways" ;;
     B) mode="--wait $WAIT"; description="long-poll the 3 gateways, webhook to one"; webhook=1 ;;
     C) mode="--every 1"; description="poll the 3 gateways every 1 s" ;;
     D) mode="--every 1"; description="poll nginx every 1 s (proxy_cache_valid 200 $NGINX_VALID)"; with_nginx=1 ;;
-    *) echo "unknown scenario $name (A B C D)" >&2; exit 2 ;;
+    E) mode="--every 1"; description="poll the 3 gateways every 1 s, webhook to one"; webhook=1 ;;
+    F) mode="--every 1"; description="poll the 3 gateways every 1 s, PendingFreshness=0"; freshness="00:00:00" ;;
+    G) mode="--every 1"; description="poll the 3 gateways every 1 s, PendingFreshness=$WIDE_WINDOW"; freshness="$WIDE_WINDOW" ;;
+    *) echo "unknown scenario $name (A B C D E F G)" >&2; exit 2 ;;
   esac
   local label="$name"; [ "$ROUNDS" = 1 ] || label="$name.r$round"
-  start_stack "$label" "$webhook" "$with_nginx"
+  start_stack "$label" "$webhook" "$with_nginx" "$freshness"
   if [ "$with_nginx" = 1 ]; then targets="http://127.0.0.1:$nginx_port"
   else targets="http://127.0.0.1:${gateway_ports[0]},http://127.0.0.1:${gateway_ports[1]},http://127.0.0.1:${gateway_ports[2]}"; fi
 
@@ -162,11 +172,11 @@ report="bench/results/$(date -u +%F)-longpoll.md"
 {
   echo "# Long polling: $CALLERS callers on one job ($(date -u +%F))"
   echo
-  echo "Command: \`SCENARIOS=\"$SCENARIOS\" CALLERS=$CALLERS JOB_SECONDS=$JOB_SECONDS WAIT=$WAIT SPREAD=$SPREAD NGINX_VALID=$NGINX_VALID ROUNDS=$ROUNDS bench/longpoll.sh\`"
+  echo "Command: \`SCENARIOS=\"$SCENARIOS\" CALLERS=$CALLERS JOB_SECONDS=$JOB_SECONDS WAIT=$WAIT SPREAD=$SPREAD NGINX_VALID=$NGINX_VALID ROUNDS=$ROUNDS WIDE_WINDOW=$WIDE_WINDOW bench/longpoll.sh\`"
   echo "($(nproc) cores, .NET SDK $(dotnet --version), $(nginx -v 2>&1 | sed 's/.*: //'), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'); ${SECONDS} s)."
   echo
   echo "Each scenario ran on a fresh stack (redis-server, stand-in, 3 gateway processes sharing Redis and"
-  echo "\`Cache:InstanceName\`, shipped \`Jobs:*\` and \`Upstream:*\` defaults; nginx for D) and a fresh job"
+  echo "\`Cache:InstanceName\`, shipped \`Jobs:*\` and \`Upstream:*\` defaults but for the window F and G set; nginx for D) and a fresh job"
   echo "\`after-${JOB_SECONDS}s-*\`, Completed ${JOB_SECONDS} s after its first read by the stand-in's clock. Callers start evenly"
   echo "over ${SPREAD} s, a third on each gateway, and stop at their first 2xx body whose status is Completed or Failed."
   echo "Delays are from the stand-in's completion moment to the first and the last caller's terminal answer, on the same"

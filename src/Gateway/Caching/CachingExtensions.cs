@@ -46,6 +46,7 @@ internal static class CachingExtensions
         });
         services.AddSingleton<CacheKeys>();
         services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RunningAnswers>();
         return services;
     }
 

@@ -4,14 +4,16 @@ namespace Gateway.Cluster;
 
 /// <summary>
 /// Forgets a job everywhere: this replica's memory tier, the shared store, and, through a notice, every other
-/// replica's memory tier, which would otherwise keep serving a deleted or cancelled job until it expired.
+/// replica's memory tier, which would otherwise keep serving a deleted or cancelled job until it expired. A running
+/// job's shared answer goes too: a cancelled job must not be reported running for the rest of its window.
 /// </summary>
-internal sealed class JobEviction(ResponseCache cache, CacheKeys keys, JobNotices notices)
+internal sealed class JobEviction(ResponseCache cache, RunningAnswers running, CacheKeys keys, JobNotices notices)
 {
     /// <returns>Whether the shared store confirmed the removal (false while it is unavailable).</returns>
     public async Task<bool> EvictAsync(string jobId, CancellationToken cancellationToken)
     {
         var removed = await cache.RemoveAsync(keys.ForJob(jobId), cancellationToken);
+        await running.DropAsync(jobId);
         await notices.PublishAsync(JobNotice.Evicted(jobId));
         return removed;
     }

@@ -26,8 +26,10 @@ internal enum JobNoticeKind : byte
 /// long-poll watchers) and for memory tiers that must forget it.
 /// </summary>
 /// <remarks>
-/// Wire form (version 1): [1 version][1 kind][16 origin][1 failure][4 status][4 retry-after ms, -1 none]
-/// [2 job id length][job id][2 content-type length][content type][body]; integers big endian.
+/// Wire form (version 2): [1 version][1 kind][16 origin][1 failure][4 status][4 retry-after ms, -1 none]
+/// [8 answered-at, Unix ms, -1 none][2 job id length][job id][2 content-type length][content type][body]; integers
+/// big endian. Version 1, without answered-at, is still read: a replica not yet upgraded then costs other replicas
+/// their own fetch of a running job, never a wrong answer.
 /// </remarks>
 internal sealed record JobNotice(
     JobNoticeKind Kind,
@@ -36,10 +38,13 @@ internal sealed record JobNotice(
     int StatusCode = 0,
     string? ContentType = null,
     ReadOnlyMemory<byte> Body = default,
-    TimeSpan? RetryAfterHint = null)
+    TimeSpan? RetryAfterHint = null,
+    DateTimeOffset? AnsweredAt = null)
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte VersionWithoutAnsweredAt = 1;
     private const int FixedBytes = 1 + 1 + 16 + 1 + 4 + 4 + 2 + 2;
+    private const int AnsweredAtBytes = 8;
 
     public static JobNotice Evicted(string jobId) => new(JobNoticeKind.Evicted, jobId);
 
@@ -47,7 +52,17 @@ internal sealed record JobNotice(
     public static JobNotice For(string jobId, JobRead read) =>
         read.Failure != UpstreamFailure.None ? new(JobNoticeKind.Failed, jobId, read.Failure)
         : read.Outcome == CacheOutcome.MissStored && read.CacheAvailable ? new(JobNoticeKind.Stored, jobId, StatusCode: read.StatusCode)
-        : new(JobNoticeKind.Response, jobId, StatusCode: read.StatusCode, ContentType: read.ContentType, Body: read.Body, RetryAfterHint: read.RetryAfterHint);
+        : new(JobNoticeKind.Response, jobId, StatusCode: read.StatusCode, ContentType: read.ContentType, Body: read.Body, RetryAfterHint: read.RetryAfterHint,
+            AnsweredAt: read.AnsweredAt);
+
+    /// <summary>The running answer a Response notice carries, shareable within its window; null for anything else.</summary>
+    public RunningAnswer? RunningAnswer() =>
+        Kind == JobNoticeKind.Response && AnsweredAt is { } at && StatusCode == StatusCodes.Status200OK && !IsTerminalAnswer
+            ? new RunningAnswer(ContentType, Body, at)
+            : null;
+
+    /// <summary>Whether this is a Response notice with a terminal 200 (one that was not stored, or it would be Stored).</summary>
+    public bool IsTerminalAnswer => Kind == JobNoticeKind.Response && StatusCode == StatusCodes.Status200OK && JobStatus.IsTerminal(JobStatus.Read(Body.Span));
 
     /// <summary>The read a notice stands for, except <see cref="JobNoticeKind.Stored"/> ones, which are read from the cache.</summary>
     public JobRead ToRead()
@@ -58,7 +73,7 @@ internal sealed record JobNotice(
         }
 
         // A terminal body that was not stored (its presigned URLs expire too soon) is still the final answer.
-        var terminal = StatusCode == StatusCodes.Status200OK && JobStatus.IsTerminal(JobStatus.Read(Body.Span));
+        var terminal = IsTerminalAnswer;
         return new JobRead(UpstreamFailure.None, StatusCode, ContentType, Body, terminal ? CachedResponse.ComputeETag(Body.Span) : null,
             CacheOutcome.Miss, true, Collapsed: true, RetryAfterHint: RetryAfterHint);
     }
@@ -67,7 +82,7 @@ internal sealed record JobNotice(
     {
         var id = Encoding.UTF8.GetBytes(JobId);
         var contentType = Encoding.UTF8.GetBytes(ContentType ?? string.Empty);
-        var bytes = new byte[FixedBytes + id.Length + contentType.Length + Body.Length];
+        var bytes = new byte[FixedBytes + AnsweredAtBytes + id.Length + contentType.Length + Body.Length];
         var span = bytes.AsSpan();
         span[0] = Version;
         span[1] = (byte)Kind;
@@ -75,7 +90,8 @@ internal sealed record JobNotice(
         span[18] = (byte)Failure;
         BinaryPrimitives.WriteInt32BigEndian(span[19..], StatusCode);
         BinaryPrimitives.WriteInt32BigEndian(span[23..], RetryAfterHint is { } hint ? (int)Math.Min(hint.TotalMilliseconds, int.MaxValue) : -1);
-        var at = 27;
+        BinaryPrimitives.WriteInt64BigEndian(span[27..], AnsweredAt is { } answered ? answered.ToUnixTimeMilliseconds() : -1);
+        var at = 27 + AnsweredAtBytes;
         at = WriteField(span, at, id);
         at = WriteField(span, at, contentType);
         Body.Span.CopyTo(span[at..]);
@@ -86,7 +102,8 @@ internal sealed record JobNotice(
     public static (JobNotice Notice, Guid Origin)? Deserialize(ReadOnlyMemory<byte> bytes)
     {
         var span = bytes.Span;
-        if (span.Length < FixedBytes || span[0] != Version || !Enum.IsDefined((JobNoticeKind)span[1]) || !Enum.IsDefined((UpstreamFailure)span[18]))
+        if (span.Length < FixedBytes || span[0] is not (Version or VersionWithoutAnsweredAt) ||
+            !Enum.IsDefined((JobNoticeKind)span[1]) || !Enum.IsDefined((UpstreamFailure)span[18]))
         {
             return null;
         }
@@ -94,6 +111,18 @@ internal sealed record JobNotice(
         var origin = new Guid(span.Slice(2, 16));
         var retryAfter = BinaryPrimitives.ReadInt32BigEndian(span[23..]);
         var at = 27;
+        long answeredAt = -1;
+        if (span[0] == Version)
+        {
+            if (span.Length < FixedBytes + AnsweredAtBytes)
+            {
+                return null;
+            }
+
+            answeredAt = BinaryPrimitives.ReadInt64BigEndian(span[27..]);
+            at += AnsweredAtBytes;
+        }
+
         if (!TryReadField(span, ref at, out var id) || !TryReadField(span, ref at, out var contentType))
         {
             return null;
@@ -106,7 +135,8 @@ internal sealed record JobNotice(
             BinaryPrimitives.ReadInt32BigEndian(span[19..]),
             contentType.IsEmpty ? null : Encoding.UTF8.GetString(contentType),
             bytes[at..],
-            retryAfter < 0 ? null : TimeSpan.FromMilliseconds(retryAfter));
+            retryAfter < 0 ? null : TimeSpan.FromMilliseconds(retryAfter),
+            answeredAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(answeredAt));
         return (notice, origin);
     }
 

@@ -10,7 +10,8 @@ namespace Gateway.Cluster;
 /// this process's listeners; other replicas then fall back on their own fetches, so a lost notice costs an upstream
 /// request, never a wrong answer or an endless wait.
 /// </summary>
-internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, MemoryTier memory)
+internal sealed class JobNotices(
+    SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -78,12 +79,33 @@ internal sealed class JobNotices(SharedStore shared, ResponseCache cache, CacheK
             return;
         }
 
-        if (received.Notice.Kind == JobNoticeKind.Evicted)
-        {
-            memory.Remove(keys.ForJob(received.Notice.JobId));
-        }
-
+        Learn(received.Notice);
         Deliver(received.Notice);
+    }
+
+    // What another replica learnt changes what this one may serve, before anyone here is woken by it: a terminal
+    // answer ends the job's running window, a running one is shared for the rest of its window.
+    private void Learn(JobNotice notice)
+    {
+        switch (notice.Kind)
+        {
+            case JobNoticeKind.Evicted:
+                memory.Remove(keys.ForJob(notice.JobId));
+                running.DropLocally(notice.JobId);
+                break;
+            case JobNoticeKind.Stored:
+                running.MarkTerminalLocally(notice.JobId);
+                break;
+            case JobNoticeKind.Response when notice.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status410Gone:
+                running.DropLocally(notice.JobId);
+                break;
+            case JobNoticeKind.Response when notice.IsTerminalAnswer:
+                running.MarkTerminalLocally(notice.JobId);
+                break;
+            case JobNoticeKind.Response when notice.RunningAnswer() is { } answer:
+                running.Keep(notice.JobId, answer);
+                break;
+        }
     }
 
     private void Deliver(JobNotice notice)

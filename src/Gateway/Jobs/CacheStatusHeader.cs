@@ -9,6 +9,23 @@ internal static class CacheStatusHeader
     public const string MissStored = "Gateway; fwd=uri-miss; stored";
     public const string InvalidRequest = "Gateway; detail=invalid-job-id";
 
+    /// <summary>The start every shared running answer's value has, and no terminal hit's.</summary>
+    public const string SharedPrefix = Hit + "; ttl=";
+
+    /// <param name="now">When the answer is written, for the time a shared running answer has left.</param>
+    public static string For(JobRead read, DateTimeOffset now)
+    {
+        if (read.Outcome == CacheOutcome.Shared)
+        {
+            // Milliseconds, not RFC 9211's seconds: a window is about a second long, and whole seconds would say 0 or 1.
+            var left = Math.Max(0, (long)((read.SharedUntil ?? now) - now).TotalMilliseconds);
+            var value = SharedPrefix + left.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return read.Collapsed ? value + "; collapsed" : value;
+        }
+
+        return For(read);
+    }
+
     public static string For(JobRead read)
     {
         if (read.Outcome == CacheOutcome.Hit)

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Gateway.Jobs;
 
-/// <summary>How long-polling callers (<c>Prefer: wait=N</c>) are served.</summary>
+/// <summary>How callers that poll a running job are served: plainly (a shared window) or long (<c>Prefer: wait=N</c>).</summary>
 public sealed class JobOptions
 {
     public const string SectionName = "Jobs";
@@ -18,4 +18,13 @@ public sealed class JobOptions
     /// <summary>The interval stops growing here: the longest a waiter can learn of completion late without a webhook.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan MaxWatchInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a running job's answer (a 200 whose status is not terminal) is shared by every plain read on every
+    /// replica, counted from the moment the upstream answered. Zero turns sharing off: every plain poll reaches the
+    /// upstream, as before the window existed. The longest a plain poller can learn of completion late without a
+    /// webhook is this window plus its own poll interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan PendingFreshness { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -9,6 +9,9 @@ internal enum CacheOutcome
     Hit,
     Miss,
     MissStored,
+
+    /// <summary>A running job's answer another read fetched, shared within its window.</summary>
+    Shared,
 }
 
 /// <summary>
@@ -26,7 +29,9 @@ internal sealed record JobRead(
     bool Collapsed = false,
     TimeSpan? RetryAfterHint = null,
     ReadOnlyMemory<byte> GzipBody = default,
-    string? GzipETag = null)
+    string? GzipETag = null,
+    DateTimeOffset? AnsweredAt = null,
+    DateTimeOffset? SharedUntil = null)
 {
     public bool IsTerminal => ETag is not null;
 
@@ -39,4 +44,13 @@ internal sealed record JobRead(
     public static JobRead FromCache(CachedResponse entry) =>
         new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true,
             GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
+
+    /// <summary>
+    /// A running job's answer within its shared window: as a <see cref="CacheOutcome.Shared"/> read for callers that
+    /// did not fetch it, or as the fetcher's own <see cref="CacheOutcome.Miss"/>, which still tells callers when a
+    /// newer answer can exist.
+    /// </summary>
+    public static JobRead FromRunning(RunningAnswer answer, DateTimeOffset sharedUntil, CacheOutcome outcome, bool cacheAvailable = true, bool collapsed = false) =>
+        new(UpstreamFailure.None, StatusCodes.Status200OK, answer.ContentType, answer.Body, null, outcome, cacheAvailable, collapsed,
+            AnsweredAt: answer.AnsweredAt, SharedUntil: sharedUntil);
 }

@@ -7,7 +7,8 @@ namespace Gateway.Jobs;
 /// their strong ETag and honour <c>If-None-Match</c>; everything else is marked <c>no-store</c> so no cache between
 /// the gateway and the caller keeps a job that is still changing. A terminal job with a stored gzip copy is sent
 /// compressed, as stored, to callers that accept gzip (the official SDKs do), with its own ETag and
-/// <c>Vary: Accept-Encoding</c>.
+/// <c>Vary: Accept-Encoding</c>. A running answer shared within its window says so (<c>Cache-Status</c>, <c>Age</c>)
+/// and tells the caller when to poll again (<c>Retry-After</c>).
 /// </summary>
 internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IResult
 {
@@ -16,7 +17,15 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
-        response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
+        if (read.SharedUntil is { } sharedUntil)
+        {
+            WriteRunningHeaders(response, sharedUntil, httpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+        }
+        else
+        {
+            response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
+        }
+
         if (retryAfter is { } delay)
         {
             GatewayProblems.SetRetryAfter(httpContext, delay);
@@ -65,6 +74,20 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
         return body.Length <= SliceBytes
             ? response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask()
             : WriteSlicedAsync(response.Body, body, httpContext.RequestAborted);
+    }
+
+    // A running answer within its window says how old it is (RFC 9111 Age, whole seconds, for shared ones) and when a
+    // newer one can exist. Retry-After rather than max-age: caches downstream must still not store it (no-store
+    // stays), and the SDKs read Retry-After only on answers they retry, so a 200 carrying it changes nothing for them.
+    private void WriteRunningHeaders(HttpResponse response, DateTimeOffset sharedUntil, DateTimeOffset now)
+    {
+        response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read, now);
+        var left = sharedUntil - now;
+        response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(left.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (read.Outcome == CacheOutcome.Shared && read.AnsweredAt is { } answeredAt)
+        {
+            response.Headers.Age = Math.Max(0, (long)(now - answeredAt).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     // In 64 KiB slices: Kestrel buffers a single write whole, so one 5 MiB write per connection made 64 connections

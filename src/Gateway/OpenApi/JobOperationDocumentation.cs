@@ -23,7 +23,8 @@ internal static class JobOperationDocumentation
     public static RouteHandlerBuilder WithJobDocumentation(this RouteHandlerBuilder builder) => builder
         .WithMetadata(
             Response<JobResponse>(StatusCodes.Status200OK, Json,
-                "The job, " + PassedThrough + ". Completed and Failed jobs may come from the gateway's cache (see Cache-Status)."),
+                "The job, " + PassedThrough + ". Completed and Failed jobs may come from the gateway's cache, a running job's latest answer " +
+                "from the window every plain poll shares (see Cache-Status, Age and Retry-After)."),
             Response(StatusCodes.Status304NotModified, typeof(void), null,
                 "If-None-Match matched the ETag of a Completed or Failed job; no body."),
             Response<ProblemDetails>(StatusCodes.Status400BadRequest, ProblemJson,
@@ -134,7 +135,8 @@ internal static class JobOperationDocumentation
             if (status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status413PayloadTooLarge))
             {
                 concrete.Headers[CacheStatusHeader.Name] = StringHeader(
-                    "RFC 9211 cache status, e.g. `Gateway; hit`, `Gateway; fwd=uri-miss; stored`, `Gateway; fwd=uri-miss; collapsed`.");
+                    "RFC 9211 cache status, e.g. `Gateway; hit`, `Gateway; fwd=uri-miss; stored`, `Gateway; fwd=uri-miss; collapsed`, " +
+                    "and `Gateway; hit; ttl=<ms left>` for a running job's shared answer.");
             }
 
             switch (status)
@@ -143,6 +145,8 @@ internal static class JobOperationDocumentation
                     concrete.Headers[HeaderNames.ETag] = StringHeader("Strong ETag of the body; sent for Completed and Failed jobs only.");
                     concrete.Headers[HeaderNames.CacheControl] = StringHeader("`no-store` while the job is still running (no ETag).");
                     concrete.Headers["Preference-Applied"] = StringHeader("`wait=N` when a `Prefer: wait` was honoured, with the wait actually granted.");
+                    concrete.Headers[HeaderNames.Age] = StringHeader("On a running job's shared answer: whole seconds since Reducto gave it.");
+                    concrete.Headers[HeaderNames.RetryAfter] = StringHeader("On a running job: whole seconds (at least 1) until a newer answer can exist.");
                     break;
                 case StatusCodes.Status304NotModified:
                     concrete.Headers[HeaderNames.ETag] = StringHeader("The job's ETag, unchanged.");

@@ -20,7 +20,7 @@ internal readonly record struct QuotaView(long Limit, long Used, DateTimeOffset 
 /// call the quota allows (it may allow up to one quota more per replica during the outage), and never a 401 or 5xx.
 /// Cache hits cost nothing and are never counted.
 /// </summary>
-internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> cacheOptions, IOptions<TeamOptions> teams, TimeProvider time)
+internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<TeamOptions> teams, TimeProvider time)
 {
     // Adds the calls (this one and any counted locally during an outage); refuses this one if it passes the quota.
     private const string ChargeScript = """
@@ -71,7 +71,7 @@ internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheK
             try
             {
                 var connection = await redis.GetAsync();
-                var key = cacheOptions.Value.InstanceName + keys.QuotaFor(team, day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+                var key = keys.QuotaFor(team, day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
                 var expireAt = ResetAfter(now).AddHours(1).ToUnixTimeSeconds();
                 var result = (long)await connection.GetDatabase().ScriptEvaluateAsync(ChargeScript, [key], [1 + offline, limit, expireAt]);
                 Volatile.Write(ref tally.Used, Math.Abs(result));

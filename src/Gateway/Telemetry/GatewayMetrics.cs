@@ -13,6 +13,7 @@ internal sealed class GatewayMetrics
 
     private readonly Counter<long> _requests;
     private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _pendingShared;
     private readonly Counter<long> _upstreamRequests;
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
@@ -28,18 +29,26 @@ internal sealed class GatewayMetrics
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Requests answered, by team and route");
         _cacheHits = meter.CreateCounter<long>("gateway.cache.hits", "{request}", "Job reads answered from the cache");
+        _pendingShared = meter.CreateCounter<long>(
+            "gateway.pending.shared", "{request}", "Reads of a running job answered within its shared window: upstream reads the window saved");
         _upstreamRequests = meter.CreateCounter<long>("gateway.upstream.requests", "{request}", "Calls made to Reducto on a team's behalf");
         _throttled = meter.CreateCounter<long>("gateway.throttled", "{request}", "429 answers, from the gateway's budget or from Reducto");
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
     }
 
-    public void Answered(string team, string route, int statusCode, bool cacheHit, long? bytes)
+    /// <param name="cacheHit">Answered from the terminal cache.</param>
+    /// <param name="pendingShared">A running job's answer shared within its window; never a cache hit too.</param>
+    public void Answered(string team, string route, int statusCode, bool cacheHit, bool pendingShared, long? bytes)
     {
         var teamTag = new KeyValuePair<string, object?>("team", team);
         _requests.Add(1, teamTag, new("route", route), new("status", statusCode is >= 0 and < 600 ? BoxedStatusCodes[statusCode] : statusCode));
         if (cacheHit)
         {
             _cacheHits.Add(1, teamTag);
+        }
+        else if (pendingShared)
+        {
+            _pendingShared.Add(1, teamTag);
         }
 
         if (statusCode == StatusCodes.Status429TooManyRequests)

@@ -62,12 +62,18 @@ internal static class TelemetryExtensions
         {
             var team = context.Team();
             var status = context.Response.StatusCode;
-            var hit = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString().StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            metrics.Answered(team, route, status, hit, context.Response.ContentLength);
+            var cacheStatus = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString();
+            var shared = cacheStatus.StartsWith(Jobs.CacheStatusHeader.SharedPrefix, StringComparison.Ordinal);
+            var hit = !shared && cacheStatus.StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
+            metrics.Answered(team, route, status, hit, shared, context.Response.ContentLength);
             usage.Count(team, UsageCounter.Requests);
             if (hit)
             {
                 usage.Count(team, UsageCounter.CacheHits);
+            }
+            else if (shared)
+            {
+                usage.Count(team, UsageCounter.SharedAnswers);
             }
 
             if (status == StatusCodes.Status429TooManyRequests)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Gateway.Caching;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Gateway.Usage;
@@ -20,7 +19,7 @@ internal sealed record UsageCounts(long[] Values)
 /// Without Redis, or while it is down, an answer covers this replica; counts not yet in Redis are kept and added
 /// when it answers again.
 /// </summary>
-internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> cacheOptions, TimeProvider time)
+internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, CacheKeys keys, TimeProvider time)
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
     private static readonly int Counters = Enum.GetValues<UsageCounter>().Length;
@@ -65,19 +64,7 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
         }
 
         var result = new Dictionary<string, (UsageCounts, UsageCounts)>(StringComparer.Ordinal);
-        foreach (var ((owner, minute), bucket) in _buckets)
-        {
-            if (team is not null && owner != team)
-            {
-                continue;
-            }
-
-            var (today, lastHour) = result.TryGetValue(owner, out var found) ? found : (Empty(), Empty());
-            Add(today, bucket.Total, minute >= dayStart);
-            Add(lastHour, bucket.Total, minute > now - 60);
-            result[owner] = (today, lastHour);
-        }
-
+        AddLocal(result, team, now, dayStart, static bucket => bucket.Total);
         return result;
     }
 
@@ -182,6 +169,13 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
         Sum(lastHour, isToday: false);
 
         // What this replica counted but has not flushed yet.
+        AddLocal(result, team, now, dayStart, static bucket => bucket.Pending);
+        return result;
+    }
+
+    /// <summary>Adds this replica's buckets (all it counted, or what Redis has not seen) to <paramref name="result"/>.</summary>
+    private void AddLocal(Dictionary<string, (UsageCounts, UsageCounts)> result, string? team, long now, long dayStart, Func<Bucket, long[]> counts)
+    {
         foreach (var ((owner, minute), bucket) in _buckets)
         {
             if (team is not null && owner != team)
@@ -189,13 +183,11 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
                 continue;
             }
 
-            var (t, h) = result.TryGetValue(owner, out var found) ? found : (Empty(), Empty());
-            Add(t, bucket.Pending, minute >= dayStart);
-            Add(h, bucket.Pending, minute > now - 60);
-            result[owner] = (t, h);
+            var (today, lastHour) = result.TryGetValue(owner, out var found) ? found : (Empty(), Empty());
+            Add(today, counts(bucket), minute >= dayStart);
+            Add(lastHour, counts(bucket), minute > now - 60);
+            result[owner] = (today, lastHour);
         }
-
-        return result;
     }
 
     private void Prune()
@@ -224,7 +216,7 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 
-    private RedisKey Key(string span, long index) => cacheOptions.Value.InstanceName + keys.UsageFor(span, index);
+    private RedisKey Key(string span, long index) => keys.UsageFor(span, index);
 
     private static RedisValue Field(string team, UsageCounter counter) => team + "|" + (int)counter;
 

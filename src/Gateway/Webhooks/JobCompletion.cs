@@ -25,7 +25,8 @@ internal sealed class JobCompletion(JobReader reader, TimeProvider time, IHostAp
         {
             for (var attempt = 0; ; attempt++)
             {
-                var read = await reader.ReadAsync(jobId, Team, stopping);
+                // Fresh: the running answer shared before the notification is exactly what it must not be answered with.
+                var read = await reader.ReadAsync(jobId, Team, stopping, fresh: true);
                 if (read.EndsWait)
                 {
                     logger.CompletionRead(jobId, read.StatusCode);

@@ -80,6 +80,9 @@ public sealed class ReplicaWaitTests(RedisServer redis)
             ["Jobs:WatchInterval"] = "00:01:00",
             ["Jobs:MaxWatchInterval"] = "00:01:00",
             ["Jobs:MaxWait"] = "00:00:20",
+
+            // The plain read on replica 0 must reach the upstream, not share the waiters' first Pending answer.
+            ["Jobs:PendingFreshness"] = "00:00:00",
         });
         var id = "pending-" + Guid.NewGuid().ToString("N");
         var waits = set.Clients.Skip(1).SelectMany(client => Enumerable.Range(0, CallersPerReplica).Select(_ => WaitAsync(client, id, "wait=20"))).ToArray();

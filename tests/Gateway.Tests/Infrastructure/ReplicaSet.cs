@@ -21,14 +21,15 @@ public sealed class ReplicaSet : IAsyncDisposable
 
     public IReadOnlyList<HttpClient> Clients { get; }
 
-    public static async Task<ReplicaSet> StartAsync(int count, string? redis, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="time">One clock for every replica, as the hosts of a deployment share real time; the system clock when null.</param>
+    public static async Task<ReplicaSet> StartAsync(int count, string? redis, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         var shared = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Cache:InstanceName"] = "replicas-" + Guid.NewGuid().ToString("N")[..12] + ":",
         };
-        var replicas = Enumerable.Range(0, count).Select(_ => new GatewayFactory(upstream.BaseAddress, redis, shared)).ToArray();
+        var replicas = Enumerable.Range(0, count).Select(_ => new GatewayFactory(upstream.BaseAddress, redis, shared, time)).ToArray();
         var set = new ReplicaSet(upstream, replicas);
 
         // Start every host now, so each has joined the notice channel before a test sends its first request.

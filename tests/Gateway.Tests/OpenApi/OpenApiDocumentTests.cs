@@ -69,6 +69,8 @@ public sealed class OpenApiDocumentTests : IAsyncDisposable
 
         var ok = operation.Responses!["200"].Headers!;
         Assert.Contains("Cache-Status", ok.Keys);
+        Assert.Contains("Age", ok.Keys);
+        Assert.Contains("Retry-After", ok.Keys);
         Assert.Contains("ETag", ok.Keys);
         Assert.Contains("retry-after-ms", operation.Responses["429"].Headers!.Keys);
         Assert.Contains("x-should-retry", operation.Responses["502"].Headers!.Keys);

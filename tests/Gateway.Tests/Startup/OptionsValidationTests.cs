@@ -23,6 +23,8 @@ public sealed class OptionsValidationTests
     [InlineData("Auth__ClientKeys__team-a", "sha256:abc", "Auth:ClientKeys:team-a")]
     [InlineData("Jobs__MaxWait", "00:00:00", "MaxWait")]
     [InlineData("Jobs__WatchInterval", "00:00:05", "Jobs:WatchInterval")]
+    [InlineData("Jobs__PendingFreshness", "00:00:31", "PendingFreshness")]
+    [InlineData("Jobs__PendingFreshness", "-00:00:01", "PendingFreshness")]
     [InlineData("Webhooks__Secret", "short", "Secret")]
     [InlineData("Webhooks__SvixSecret", "not-a-svix-secret", "Webhooks:SvixSecret")]
     [InlineData("Teams__team-a__RequestsPerSecond", "-5", "Teams:team-a:RequestsPerSecond")]

@@ -64,6 +64,8 @@ public sealed class SettingsValidationTests
     [InlineData("Auth:ExpiryWarning", Malformed, "Auth:ExpiryWarning")]
     [InlineData("ReverseProxy:Routes:parse:Metadata:Scope", "everything", "ReverseProxy:Routes:parse:Metadata:Scope")]
     [InlineData("ReverseProxy:Routes:extra:Match:Path", "/extra", "ReverseProxy:Routes:extra:Metadata:Scope")]
+    [InlineData("Jobs:PendingFreshness", "00:00:31", "Jobs:PendingFreshness")]
+    [InlineData("Jobs:PendingFreshness", Malformed, "Jobs:PendingFreshness")]
     [InlineData("Jobs:MaxWait", "00:00:00", "Jobs:MaxWait")]
     [InlineData("Jobs:MaxWait", Malformed, "Jobs:MaxWait")]
     [InlineData("Jobs:WatchInterval", "00:00:00.001", "Jobs:WatchInterval")]

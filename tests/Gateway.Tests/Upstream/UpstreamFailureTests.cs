@@ -13,6 +13,10 @@ public sealed class UpstreamFailureTests : GatewayTest
     {
         ["Upstream:Timeout"] = "00:00:02",
         ["Upstream:Retries"] = "0",
+
+        // A repeated 200 without a terminal status (the non-JSON body) must reach the upstream each time here;
+        // within the running window it would be shared (Jobs/PendingFreshnessTests).
+        ["Jobs:PendingFreshness"] = "00:00:00",
     };
 
     [Fact]

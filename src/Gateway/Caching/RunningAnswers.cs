@@ -1,0 +1,223 @@
+using Gateway.Jobs;
+using Gateway.Upstream;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Caching;
+
+/// <summary>
+/// Running jobs' answers, shared for <see cref="JobOptions.PendingFreshness"/> from the moment the upstream answered:
+/// in this process's memory (filled by its own reads and by other replicas' notices) and in Redis (one key per job,
+/// expiring with the window), so a replica that missed a notice still finds the answer before it asks the upstream.
+/// Freshness is always judged on this process's clock from the answer's own time; the Redis expiry only bounds how
+/// long a key can linger. A job known to be terminal is marked, here and in Redis, for longer than any refresh can
+/// take, so an answer fetched just before completion is never shared after it. Redis fails open as the response
+/// cache does: while it is down each replica shares only what it read or was told itself.
+/// </summary>
+internal sealed class RunningAnswers(
+    SharedStore shared,
+    ResponseCache cache,
+    CacheKeys keys,
+    IOptions<JobOptions> jobs,
+    IOptions<UpstreamOptions> upstream,
+    IOptions<CacheOptions> cacheOptions,
+    TimeProvider time) : IDisposable
+{
+    // Bookkeeping per entry, as in the memory tier, so many small bodies still count against the budget.
+    private const int EntryOverheadBytes = 256;
+
+    // The local cache expires entries on the real clock, so it only cleans up; freshness is checked against the
+    // gateway's own clock. The slack keeps a fake clock in tests, or a clock that runs behind, in charge.
+    private static readonly TimeSpan CleanupSlack = TimeSpan.FromMinutes(1);
+
+    // Sets a running answer unless the job is already marked terminal, in one atomic round trip. GETRANGE reads the
+    // mark alone, not the body.
+    private const string ShareScript = """
+        if redis.call('GETRANGE', KEYS[1], 0, 0) == 'T' then
+            return 0
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
+        """;
+
+    private static readonly object TerminalEntry = new();
+
+    // Running bodies are small next to terminal ones; an eighth of the memory tier's budget holds thousands.
+    private readonly MemoryCache _local = new(new MemoryCacheOptions
+    {
+        SizeLimit = Math.Max(cacheOptions.Value.InProcessSizeLimitBytes / 8, 1 << 20),
+        CompactionPercentage = 0.2,
+    });
+
+    public TimeSpan Window => jobs.Value.PendingFreshness;
+
+    /// <summary>Whether running answers are shared at all (<see cref="JobOptions.PendingFreshness"/> above zero).</summary>
+    public bool Enabled => Window > TimeSpan.Zero;
+
+    // A refresh under way when the job finished lands within its fetch lease: the budget wait, the upstream timeout
+    // and a second. Marked for that long (and one window more), nothing it brings back is shared.
+    private TimeSpan TerminalMarkLifetime => Window + upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
+
+    /// <summary>When an answer stops being shared.</summary>
+    public DateTimeOffset FreshUntil(RunningAnswer answer) => answer.AnsweredAt + Window;
+
+    /// <summary>The fresh answer this process holds, or null.</summary>
+    public RunningAnswer? GetLocal(string jobId) =>
+        Enabled && _local.TryGetValue(jobId, out var entry) && entry is RunningAnswer answer && IsFresh(answer) ? answer : null;
+
+    /// <summary>The fresh answer this process holds or Redis has, or null.</summary>
+    public async ValueTask<RunningAnswer?> GetAsync(string jobId)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        if (_local.TryGetValue(jobId, out var entry))
+        {
+            if (entry == TerminalEntry)
+            {
+                return null;
+            }
+
+            if (entry is RunningAnswer local && IsFresh(local))
+            {
+                return local;
+            }
+        }
+
+        if (shared.Redis is null || !cache.IsAvailable)
+        {
+            return null;
+        }
+
+        try
+        {
+            var redis = await shared.Redis.GetAsync();
+            var value = await redis.GetDatabase().StringGetAsync(keys.RunningKey(jobId));
+            if (value.IsNull)
+            {
+                return null;
+            }
+
+            var bytes = (ReadOnlyMemory<byte>)value;
+            if (bytes.Span is [RunningAnswer.TerminalMark])
+            {
+                MarkTerminalLocally(jobId);
+                return null;
+            }
+
+            if (RunningAnswer.Deserialize(bytes) is not { } stored || !IsFresh(stored))
+            {
+                return null;
+            }
+
+            Keep(jobId, stored);
+            return stored;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            cache.ReportUnavailable(exception);
+            return null;
+        }
+    }
+
+    /// <summary>Holds an answer another replica fetched (it shared it in Redis itself); a newer one or a terminal mark wins.</summary>
+    public void Keep(string jobId, RunningAnswer answer)
+    {
+        if (!Enabled || !IsFresh(answer))
+        {
+            return;
+        }
+
+        if (_local.TryGetValue(jobId, out var entry) && (entry == TerminalEntry || entry is RunningAnswer held && held.AnsweredAt >= answer.AnsweredAt))
+        {
+            return;
+        }
+
+        _local.Set(jobId, answer, new MemoryCacheEntryOptions
+        {
+            AbsoluteExpirationRelativeToNow = Window + CleanupSlack,
+            Size = answer.Body.Length + EntryOverheadBytes,
+        });
+    }
+
+    /// <summary>Shares an answer this process just got from the upstream: here at once, then in Redis for the rest of the window.</summary>
+    public async Task ShareAsync(string jobId, RunningAnswer answer)
+    {
+        Keep(jobId, answer);
+        var remaining = FreshUntil(answer) - time.GetUtcNow();
+        if (!Enabled || remaining <= TimeSpan.Zero || shared.Redis is null || !cache.IsAvailable)
+        {
+            return;
+        }
+
+        try
+        {
+            var redis = await shared.Redis.GetAsync();
+            await redis.GetDatabase().ScriptEvaluateAsync(
+                ShareScript, [keys.RunningKey(jobId)], [answer.Serialize(), Math.Max(1, (long)Math.Ceiling(remaining.TotalMilliseconds))]);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            cache.ReportUnavailable(exception);
+        }
+    }
+
+    /// <summary>The job is terminal: no replica may share a running answer for it again.</summary>
+    public async Task EndAsync(string jobId)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        MarkTerminalLocally(jobId);
+        await OnRedisAsync(db => db.StringSetAsync(keys.RunningKey(jobId), RunningAnswer.Terminal, TerminalMarkLifetime));
+    }
+
+    /// <summary>What another replica's notice says: the job is terminal.</summary>
+    public void MarkTerminalLocally(string jobId)
+    {
+        if (Enabled)
+        {
+            _local.Set(jobId, TerminalEntry, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TerminalMarkLifetime, Size = EntryOverheadBytes });
+        }
+    }
+
+    /// <summary>The job was deleted, cancelled or purged: forget its answer here and in Redis.</summary>
+    public async Task DropAsync(string jobId)
+    {
+        _local.Remove(jobId);
+        if (Enabled)
+        {
+            await OnRedisAsync(db => db.KeyDeleteAsync(keys.RunningKey(jobId)));
+        }
+    }
+
+    /// <summary>What another replica's eviction notice says: forget the answer here.</summary>
+    public void DropLocally(string jobId) => _local.Remove(jobId);
+
+    public void Dispose() => _local.Dispose();
+
+    private bool IsFresh(RunningAnswer answer) => FreshUntil(answer) > time.GetUtcNow();
+
+    private async Task OnRedisAsync(Func<IDatabase, Task> command)
+    {
+        if (shared.Redis is null || !cache.IsAvailable)
+        {
+            return;
+        }
+
+        try
+        {
+            var redis = await shared.Redis.GetAsync();
+            await command(redis.GetDatabase());
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            cache.ReportUnavailable(exception);
+        }
+    }
+}
