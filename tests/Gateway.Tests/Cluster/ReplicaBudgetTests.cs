@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Cluster;
 
 /// <summary>The upstream budget is configured for the deployment; replicas sharing a Redis split it between them.</summary>
+[Collection(WallClockTests.Name)]
 public sealed class ReplicaBudgetTests(RedisServer redis)
 {
     private const int JobPollsPerSecond = 30;

@@ -13,6 +13,7 @@ namespace Gateway.Tests.Cluster;
 /// Plain pollers (no <c>Prefer: wait</c>) on every replica share one running answer per window: one upstream read per
 /// window for the cluster, and completion reaches every replica as soon as any of them learns it.
 /// </summary>
+[Collection(WallClockTests.Name)]
 public sealed class ReplicaPollingTests(RedisServer redis)
 {
     private const int CallersPerReplica = 30;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Cluster;
 
 /// <summary>Long-polling callers on every replica share one watcher for the whole cluster.</summary>
+[Collection(WallClockTests.Name)]
 public sealed class ReplicaWaitTests(RedisServer redis)
 {
     private const int CallersPerReplica = 20;
