@@ -1,3 +1,4 @@
+using Gateway.Problems;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
@@ -52,11 +53,11 @@ internal sealed class GatewayKeyRefusals(IProblemDetailsService problems) : IAut
     {
         context.Response.StatusCode = status;
         context.Response.Headers.WWWAuthenticate = challenge;
-        context.Response.Headers["x-should-retry"] = "false";
+        context.Response.Headers[GatewayProblems.ShouldRetryHeader] = "false";
         return problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = { Status = status, Type = "urn:gateway:problem:" + code, Title = title, Detail = detail },
+            ProblemDetails = { Status = status, Type = GatewayProblems.TypeBase + code, Title = title, Detail = detail },
         }).AsTask();
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.Auth;
 using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

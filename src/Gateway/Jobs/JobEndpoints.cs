@@ -2,6 +2,7 @@ using Gateway.Hosting;
 using System.Diagnostics;
 using Gateway.OpenApi;
 using Gateway.Auth;
+using Gateway.Problems;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;

@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using Gateway.Problems;
 
 namespace Gateway.Jobs;
 

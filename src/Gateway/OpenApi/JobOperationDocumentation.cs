@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gateway.Jobs;
 using Gateway.OpenApi.Schemas;
+using Gateway.Problems;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;

@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Jobs;
+using Gateway.Problems;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;

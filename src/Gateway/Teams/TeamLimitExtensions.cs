@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Gateway.Auth;
 using Gateway.Hosting;
 using Gateway.Jobs;
+using Gateway.Problems;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 

@@ -2,6 +2,7 @@ using Gateway.Hosting;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Jobs;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -1,16 +1,19 @@
+using Gateway.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Gateway.Jobs;
+namespace Gateway.Problems;
 
 /// <summary>
-/// Errors the gateway makes itself, as RFC 9457 problem details. Each sets <c>x-should-retry</c>, which the official
-/// SDKs obey, so callers retry what can succeed later and stop at once on what cannot.
+/// Errors the gateway makes itself, as RFC 9457 problem details, for every feature (jobs, forwarding, teams,
+/// webhooks, the admin endpoints, key refusals): one list of types, one way to set the retry hints. Each sets
+/// <c>x-should-retry</c>, which the official SDKs obey, so callers retry what can succeed later and stop at once on
+/// what cannot.
 /// </summary>
 internal static class GatewayProblems
 {
     public const string ShouldRetryHeader = "x-should-retry";
     // Not dereferenceable on purpose: a URN names the problem without promising a documentation host.
-    private const string TypeBase = "urn:gateway:problem:";
+    public const string TypeBase = "urn:gateway:problem:";
 
     public static ProblemHttpResult InvalidJobId(HttpContext context) =>
         Create(context, StatusCodes.Status400BadRequest, "invalid-job-id", "Invalid job id", JobId.Rule, retry: false,
