@@ -116,7 +116,7 @@ internal sealed class RunningAnswers(
             Keep(jobId, stored);
             return stored;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             cache.ReportUnavailable(exception);
             return null;
@@ -159,7 +159,7 @@ internal sealed class RunningAnswers(
             await redis.GetDatabase().ScriptEvaluateAsync(
                 ShareScript, [keys.RunningKey(jobId)], [answer.Serialize(), Math.Max(1, (long)Math.Ceiling(remaining.TotalMilliseconds))]);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             cache.ReportUnavailable(exception);
         }
@@ -215,7 +215,7 @@ internal sealed class RunningAnswers(
             var redis = await shared.Redis.GetAsync();
             await command(redis.GetDatabase());
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             cache.ReportUnavailable(exception);
         }

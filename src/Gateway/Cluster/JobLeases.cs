@@ -50,7 +50,7 @@ internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKe
             var redis = await shared.Redis.GetAsync();
             return await redis.GetDatabase().LockTakeAsync(Key(kind, jobId), _holder, duration) ? LeaseOutcome.Taken : LeaseOutcome.Held;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             cache.ReportUnavailable(exception);
             return LeaseOutcome.Unavailable;
@@ -70,7 +70,7 @@ internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKe
             var redis = await shared.Redis.GetAsync();
             await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [Key(kind, jobId)], [_holder]);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             // It expires by itself; the failure is the cache breaker's business.
             cache.ReportUnavailable(exception);

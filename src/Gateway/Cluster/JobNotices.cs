@@ -59,7 +59,7 @@ internal sealed class JobNotices(
             var redis = await shared.Redis.GetAsync();
             await redis.GetSubscriber().PublishAsync(_channel, notice.Serialize(Origin));
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             // Logged once by the breaker, not per notice.
             cache.ReportUnavailable(exception);

@@ -60,7 +60,7 @@ internal sealed class ReplicaCensus(
             var redis = await shared.Redis.GetAsync();
             await redis.GetDatabase().SortedSetRemoveAsync(_set, _me);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             // It drops out by itself after three periods (and the connection may already be closed at shutdown).
         }
@@ -80,7 +80,7 @@ internal sealed class ReplicaCensus(
                 logger.BudgetShared(count, budget.JobPollsPerSecond, budget.RequestsPerSecond);
             }
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             // The cache breaker reports Redis outages; the last count stands meanwhile.
         }

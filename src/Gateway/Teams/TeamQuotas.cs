@@ -77,7 +77,7 @@ internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheK
                 Volatile.Write(ref tally.Used, Math.Abs(result));
                 return result > 0;
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception exception) when (RedisOutage.Is(exception))
             {
                 cache.ReportUnavailable(exception);
                 Interlocked.Add(ref tally.Offline, offline);

@@ -57,7 +57,7 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
             {
                 return await ReadSharedAsync(team, now, dayStart);
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception exception) when (RedisOutage.Is(exception))
             {
                 cache.ReportUnavailable(exception);
             }
@@ -124,7 +124,7 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
             batch.Execute();
             await Task.WhenAll(writes);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception exception) when (RedisOutage.Is(exception))
         {
             // Kept for the next flush: Redis may have taken part of the batch, so a few counts can be added twice.
             cache.ReportUnavailable(exception);

@@ -10,7 +10,7 @@ namespace Gateway.Tests.Auth;
 /// </summary>
 public sealed class KeepAliveKeyTests(KeepAliveKeyTests.AdminGateway fixture) : IClassFixture<KeepAliveKeyTests.AdminGateway>
 {
-    private const string AdminKey = "operators-admin-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
 
     [Fact]
     public async Task OneConnection_ChangingItsKey_IsJudgedByEachRequestsKey()

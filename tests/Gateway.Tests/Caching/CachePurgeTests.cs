@@ -5,7 +5,7 @@ namespace Gateway.Tests.Caching;
 
 public sealed class CachePurgeTests(RedisServer redis) : GatewayTest
 {
-    private const string AdminKey = "operators-admin-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
 
     protected override string? RedisConnectionString => redis.ConnectionString;
 

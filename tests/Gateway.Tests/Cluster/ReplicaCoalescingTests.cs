@@ -74,7 +74,7 @@ public sealed class ReplicaCoalescingTests(RedisServer redis)
     [Fact]
     public async Task PurgingOnOneReplica_DropsTheJobFromEveryReplicasMemory()
     {
-        const string adminKey = "operators-admin-key-0003";
+        const string adminKey = GatewayFactory.AdminKey;
         await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?> { ["Auth:AdminKey"] = adminKey });
         var id = "done-" + Guid.NewGuid().ToString("N");
         await ReadAsync(set.Clients[0], id);

@@ -11,8 +11,8 @@ namespace Gateway.Tests.Faults;
 /// </summary>
 public sealed class AnyAcceptProblemTests : GatewayTest
 {
-    private const string AdminKey = "operators-admin-key-0003";
-    private const string LimitedKey = "team-c-gateway-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
+    private const string LimitedKey = GatewayFactory.TeamCKey;
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {

@@ -12,8 +12,8 @@ namespace Gateway.Tests.Faults;
 public sealed class HeaderFuzzTests : GatewayTest
 {
     private const int Requests = 2000;
-    private const string AdminKey = "operators-admin-key-0003";
-    private const string LimitedKey = "team-c-gateway-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
+    private const string LimitedKey = GatewayFactory.TeamCKey;
     private const string WebhookSecret = "header-fuzz-webhook-secret-01";
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>

@@ -28,6 +28,12 @@ public sealed class GatewayFactory(
     /// <summary>Team B's gateway key, configured only as its SHA-256 hash.</summary>
     public const string TeamBKey = "team-b-gateway-key-0002";
 
+    /// <summary>The operators' key, for tests that configure <c>Auth:AdminKey</c>.</summary>
+    public const string AdminKey = "operators-admin-key-0003";
+
+    /// <summary>A third team's key, for tests that add a team with settings of its own (a ceiling, a quota).</summary>
+    public const string TeamCKey = "team-c-gateway-key-0003";
+
     private const string TeamBKeyHash = "sha256:b259fa78b47b9ebb6e83b4260d107a25484eb1f5eeabf489e74f95dc3af4b333";
 
     public FakeLogCollector Logs => Services.GetFakeLogCollector();

@@ -12,7 +12,7 @@ namespace Gateway.Tests.Jobs;
 /// </summary>
 public sealed class PendingFreshnessTests(RedisServer redis) : GatewayTest
 {
-    private const string AdminKey = "operators-admin-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
 
     // Well inside the window, long enough for the budget to grant another upstream call.
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);

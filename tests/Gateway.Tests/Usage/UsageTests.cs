@@ -9,8 +9,8 @@ namespace Gateway.Tests.Usage;
 /// <summary>What a team learns from <c>GET /usage</c> and the operators from <c>GET /admin/usage</c>, on one gateway.</summary>
 public sealed class UsageTests : GatewayTest
 {
-    private const string AdminKey = "operators-admin-key-0003";
-    private const string LimitedKey = "team-c-gateway-key-0003";
+    private const string AdminKey = GatewayFactory.AdminKey;
+    private const string LimitedKey = GatewayFactory.TeamCKey;
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
