@@ -70,7 +70,7 @@ public sealed class WebhookTests : GatewayTest
         var id = NewId("done-");
         using var delivered = await PostAsync("?secret=" + Secret, Direct(id, "Pending"));
         Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
-        await Task.Delay(300, Cancel);
+        await AfterAnAcceptedNoticeIsReadAsync();
         Assert.Equal(0, Upstream.Requests.CountForJob(id));
     }
 
@@ -86,7 +86,7 @@ public sealed class WebhookTests : GatewayTest
 
         Assert.Equal(HttpStatusCode.Unauthorized, delivered.StatusCode);
         Assert.Equal("urn:gateway:problem:webhook-rejected", await ProblemTypeAsync(delivered));
-        await Task.Delay(300, Cancel);
+        await AfterAnAcceptedNoticeIsReadAsync();
         Assert.Equal(0, Upstream.Requests.CountForJob(id));
         Assert.DoesNotContain(Gateway.Logs.GetSnapshot(), l => l.Message.Contains("0005", StringComparison.Ordinal) || l.Message.Contains(Secret, StringComparison.Ordinal));
     }
@@ -122,8 +122,22 @@ public sealed class WebhookTests : GatewayTest
         using var delivered = await PostAsync("", body, headers);
 
         Assert.Equal(HttpStatusCode.Unauthorized, delivered.StatusCode);
-        await Task.Delay(300, Cancel);
+        await AfterAnAcceptedNoticeIsReadAsync();
         Assert.Equal(0, Upstream.Requests.CountForJob(id));
+    }
+
+    /// <summary>
+    /// What proves that a notice caused nothing: a valid notice for another job, sent after it, has been read and its
+    /// read has ended. A read the first notice had started would have been under way before this one began.
+    /// </summary>
+    private async Task AfterAnAcceptedNoticeIsReadAsync()
+    {
+        var marker = NewId("done-marker-");
+        using var delivered = await PostAsync("?secret=" + Secret, Direct(marker, "Completed"));
+        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
+        await Eventually.Until(
+            () => Upstream.Requests.CountForJob(marker) == 1 && Gateway.Services.GetRequiredService<JobReader>().Waiting == 0,
+            because: "the marker notice's read ended");
     }
 
     [Theory]
