@@ -67,9 +67,11 @@ internal static class KeyRefusals
 {
     private static readonly object ItemKey = new();
 
+    // Nothing is kept for "no key": it is what the answer assumes when nothing was kept, and a health probe or a
+    // metrics scrape (keyless by design) then allocates no items dictionary.
     public static void Set(HttpContext context, KeyRefusal refusal)
     {
-        if (refusal != KeyRefusal.None)
+        if (refusal is not (KeyRefusal.None or KeyRefusal.Missing))
         {
             context.Items[ItemKey] = refusal;
         }

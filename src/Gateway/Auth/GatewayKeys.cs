@@ -95,7 +95,19 @@ internal sealed class GatewayKeys : IDisposable
             : new KeyMatch(found.Principal, found, KeyRefusal.None);
     }
 
+    private readonly Lock _reloading = new();
+
+    // Each source of settings fires the reload token on its own thread; one rebuild at a time keeps the fingerprint
+    // and the failure text consistent with the table in force.
     private void Reload()
+    {
+        lock (_reloading)
+        {
+            ReloadLocked();
+        }
+    }
+
+    private void ReloadLocked()
     {
         var failures = new List<string>();
         var auth = new GatewayKeyOptions();

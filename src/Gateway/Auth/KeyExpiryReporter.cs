@@ -32,6 +32,15 @@ internal sealed class KeyExpiryReporter : BackgroundService
     /// <summary>Logs what is due now; the loop calls it every minute, tests when they move the clock.</summary>
     public void Check()
     {
+        // The loop and a test (or two ticks of a fast-moving clock) may check at once; what was told is shared state.
+        lock (_told)
+        {
+            CheckLocked();
+        }
+    }
+
+    private void CheckLocked()
+    {
         var now = _time.GetUtcNow();
         foreach (var key in _keys.Table.Keys)
         {

@@ -74,10 +74,14 @@ internal static partial class StartupCheck
     public static IReadOnlyList<string>? Describe(Exception exception)
     {
         var failures = new List<string>();
-        return Collect(exception, failures) && failures.Count > 0 ? failures.Distinct().ToArray() : null;
+        return Collect(exception, failures, vouched: false) && failures.Count > 0 ? failures.Distinct().ToArray() : null;
     }
 
-    private static bool Collect(Exception exception, List<string> failures)
+    /// <param name="vouched">
+    /// Inside an exception thrown by a settings reader: YARP gathers its route errors as exceptions it never throws,
+    /// which therefore carry no source of their own.
+    /// </param>
+    private static bool Collect(Exception exception, List<string> failures, bool vouched)
     {
         switch (exception)
         {
@@ -85,12 +89,12 @@ internal static partial class StartupCheck
                 failures.AddRange(validation.Failures.Select(failure => Named(failure, validation.OptionsType)));
                 return true;
             case AggregateException aggregate:
-                return aggregate.InnerExceptions.All(inner => Collect(inner, failures));
-            case InvalidOperationException { InnerException: InvalidOperationException or AggregateException } wrapper:
+                return aggregate.InnerExceptions.All(inner => Collect(inner, failures, vouched));
+            case InvalidOperationException { InnerException: InvalidOperationException or AggregateException } wrapper when vouched || FromSettings(wrapper):
                 // The binder's "binding has failed" and YARP's "Unable to load or apply the proxy configuration"
                 // wrap the exceptions that say what is wrong.
-                return Collect(wrapper.InnerException!, failures);
-            case InvalidOperationException or FormatException or ArgumentException:
+                return Collect(wrapper.InnerException!, failures, vouched: true);
+            case InvalidOperationException or FormatException or ArgumentException when vouched || FromSettings(exception):
                 // The configuration binder's own messages name the key ("... at 'Upstream:Timeout' to type ...").
                 failures.Add(FirstLine(exception.Message));
                 return true;
@@ -98,6 +102,15 @@ internal static partial class StartupCheck
                 return false;
         }
     }
+
+    // Thrown by the code that reads settings: the binder, the logging and options configuration, YARP's route
+    // validation. The same exception types from anywhere else (a service the container cannot build) are bugs, and
+    // keep their stack trace rather than being reported as a bad setting.
+    private static readonly string[] SettingsReaders =
+        ["Microsoft.Extensions.Configuration", "Microsoft.Extensions.Logging", "Microsoft.Extensions.Options", "Yarp.ReverseProxy"];
+
+    private static bool FromSettings(Exception exception) =>
+        exception.Source is { } source && SettingsReaders.Any(reader => source.StartsWith(reader, StringComparison.Ordinal));
 
     // Data-annotation messages name the class ("Timeout: The field UpstreamOptions.Timeout must be between ...");
     // an operator configures Upstream:Timeout.

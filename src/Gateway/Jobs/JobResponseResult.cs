@@ -1,5 +1,5 @@
-using Microsoft.Net.Http.Headers;
 using Gateway.Problems;
+using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Jobs;
 

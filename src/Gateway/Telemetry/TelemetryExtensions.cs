@@ -66,20 +66,9 @@ internal static class TelemetryExtensions
             var shared = cacheStatus.StartsWith(Jobs.CacheStatusHeader.SharedPrefix, StringComparison.Ordinal);
             var hit = !shared && cacheStatus.StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
             metrics.Answered(team, route, status, hit, shared, context.Response.ContentLength);
-            usage.Count(team, UsageCounter.Requests);
-            if (hit)
-            {
-                usage.Count(team, UsageCounter.CacheHits);
-            }
-            else if (shared)
-            {
-                usage.Count(team, UsageCounter.SharedAnswers);
-            }
-
-            if (status == StatusCodes.Status429TooManyRequests)
-            {
-                usage.Count(team, ThrottleCause.Of(context));
-            }
+            usage.CountAnswer(team,
+                hit ? UsageCounter.CacheHits : shared ? UsageCounter.SharedAnswers : null,
+                status == StatusCodes.Status429TooManyRequests ? ThrottleCause.Of(context) : null);
         }
     }
 

@@ -32,9 +32,28 @@ internal sealed class UsageLedger(SharedStore shared, ResponseCache cache, Cache
     /// <summary>Whether answers come from the deployment's counts (Redis answering) or this replica's.</summary>
     public bool Shared => shared.Redis is not null && cache.IsAvailable;
 
-    public void Count(string team, UsageCounter counter)
+    public void Count(string team, UsageCounter counter) => Increment(BucketFor(team), counter);
+
+    /// <summary>An answered request, with how it was served and why it was throttled when it was: one bucket lookup.</summary>
+    public void CountAnswer(string team, UsageCounter? servedAs, UsageCounter? throttled)
     {
-        var bucket = _buckets.GetOrAdd((team, Minute(time.GetUtcNow())), static _ => new Bucket(Counters));
+        var bucket = BucketFor(team);
+        Increment(bucket, UsageCounter.Requests);
+        if (servedAs is { } served)
+        {
+            Increment(bucket, served);
+        }
+
+        if (throttled is { } cause)
+        {
+            Increment(bucket, cause);
+        }
+    }
+
+    private Bucket BucketFor(string team) => _buckets.GetOrAdd((team, Minute(time.GetUtcNow())), static _ => new Bucket(Counters));
+
+    private static void Increment(Bucket bucket, UsageCounter counter)
+    {
         Interlocked.Increment(ref bucket.Total[(int)counter]);
         Interlocked.Increment(ref bucket.Pending[(int)counter]);
     }

@@ -10,7 +10,6 @@ namespace Gateway.Tests.Auth;
 /// </summary>
 public sealed class KeepAliveKeyTests(KeepAliveKeyTests.AdminGateway fixture) : IClassFixture<KeepAliveKeyTests.AdminGateway>
 {
-    private const string AdminKey = GatewayFactory.AdminKey;
 
     [Fact]
     public async Task OneConnection_ChangingItsKey_IsJudgedByEachRequestsKey()
@@ -33,13 +32,13 @@ public sealed class KeepAliveKeyTests(KeepAliveKeyTests.AdminGateway fixture) : 
         [
             (GatewayFactory.TeamAKey, HttpStatusCode.OK),
             (GatewayFactory.TeamAKey, HttpStatusCode.OK),
-            (AdminKey, HttpStatusCode.Forbidden),
+            (GatewayFactory.AdminKey, HttpStatusCode.Forbidden),
             (GatewayFactory.TeamAKey, HttpStatusCode.OK),
             ("stranger-key-0123456789", HttpStatusCode.Unauthorized),
             (GatewayFactory.TeamBKey, HttpStatusCode.OK),
             (null, HttpStatusCode.Unauthorized),
             (GatewayFactory.TeamBKey, HttpStatusCode.OK),
-            (AdminKey, HttpStatusCode.Forbidden),
+            (GatewayFactory.AdminKey, HttpStatusCode.Forbidden),
         ];
         var statuses = new List<HttpStatusCode>();
         foreach (var (key, _) in sequence)
@@ -56,6 +55,6 @@ public sealed class KeepAliveKeyTests(KeepAliveKeyTests.AdminGateway fixture) : 
 
     public sealed class AdminGateway : KestrelGateway
     {
-        protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Auth:AdminKey"] = AdminKey };
+        protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Auth:AdminKey"] = GatewayFactory.AdminKey };
     }
 }

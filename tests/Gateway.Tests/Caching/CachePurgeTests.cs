@@ -5,11 +5,9 @@ namespace Gateway.Tests.Caching;
 
 public sealed class CachePurgeTests(RedisServer redis) : GatewayTest
 {
-    private const string AdminKey = GatewayFactory.AdminKey;
-
     protected override string? RedisConnectionString => redis.ConnectionString;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Auth:AdminKey"] = AdminKey };
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Auth:AdminKey"] = GatewayFactory.AdminKey };
 
     [Fact]
     public async Task AdminPurge_DropsTheJob_SoTheNextReadGoesUpstream()
@@ -20,7 +18,7 @@ public sealed class CachePurgeTests(RedisServer redis) : GatewayTest
             Assert.Equal("Gateway; fwd=uri-miss; stored", stored.Header("Cache-Status"));
         }
 
-        using var admin = Gateway.CreateClient(AdminKey);
+        using var admin = Gateway.CreateClient(GatewayFactory.AdminKey);
         using (var purged = await admin.DeleteAsync("/admin/cache/jobs/" + id, Cancel))
         {
             Assert.Equal(HttpStatusCode.NoContent, purged.StatusCode);
@@ -52,7 +50,7 @@ public sealed class CachePurgeTests(RedisServer redis) : GatewayTest
     [Fact]
     public async Task AdminKey_CannotReadJobsOrReachReducto()
     {
-        using var admin = Gateway.CreateClient(AdminKey);
+        using var admin = Gateway.CreateClient(GatewayFactory.AdminKey);
         using var job = await admin.GetAsync("/job/done-2k", Cancel);
         using var forwarded = await admin.GetAsync("/version", Cancel);
 

@@ -11,13 +11,10 @@ namespace Gateway.Tests.Faults;
 /// </summary>
 public sealed class AnyAcceptProblemTests : GatewayTest
 {
-    private const string AdminKey = GatewayFactory.AdminKey;
-    private const string LimitedKey = GatewayFactory.TeamCKey;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Auth:AdminKey"] = AdminKey,
-        ["Auth:ClientKeys:team-c"] = LimitedKey,
+        ["Auth:AdminKey"] = GatewayFactory.AdminKey,
+        ["Auth:ClientKeys:team-c"] = GatewayFactory.TeamCKey,
         ["Teams:team-c:RequestsPerSecond"] = "1",
         ["Webhooks:Secret"] = "any-accept-webhook-secret-0001",
     };
@@ -46,7 +43,7 @@ public sealed class AnyAcceptProblemTests : GatewayTest
         {
             ("no key", () => Get("/job/done-2k"), null, HttpStatusCode.Unauthorized),
             ("unknown key", () => Get("/job/done-2k"), "not-a-configured-key-000", HttpStatusCode.Unauthorized),
-            ("admin key on a job", () => Get("/job/done-2k"), AdminKey, HttpStatusCode.Forbidden),
+            ("admin key on a job", () => Get("/job/done-2k"), GatewayFactory.AdminKey, HttpStatusCode.Forbidden),
             ("team key on the purge", () => new HttpRequestMessage(HttpMethod.Delete, "/admin/cache/jobs/done-2k"), GatewayFactory.TeamAKey, HttpStatusCode.Forbidden),
             ("invalid id", () => Get("/job/bad.id"), GatewayFactory.TeamAKey, HttpStatusCode.BadRequest),
             ("unknown path", () => Get("/no-such-route"), GatewayFactory.TeamAKey, HttpStatusCode.NotFound),
@@ -67,10 +64,10 @@ public sealed class AnyAcceptProblemTests : GatewayTest
 
         // The team's ceiling is one request a second: the second of two back-to-back requests is refused.
         using var first = Get("/job/done-2k");
-        first.Headers.Authorization = new("Bearer", LimitedKey);
+        first.Headers.Authorization = new("Bearer", GatewayFactory.TeamCKey);
         using var _ = await client.SendAsync(first, Cancel);
         using var second = Get("/job/done-2k");
-        await AssertProblemAsync(client, second, LimitedKey, accept, HttpStatusCode.TooManyRequests, "team ceiling");
+        await AssertProblemAsync(client, second, GatewayFactory.TeamCKey, accept, HttpStatusCode.TooManyRequests, "team ceiling");
     }
 
     private static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);

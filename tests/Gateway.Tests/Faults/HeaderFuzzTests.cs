@@ -12,14 +12,12 @@ namespace Gateway.Tests.Faults;
 public sealed class HeaderFuzzTests : GatewayTest
 {
     private const int Requests = 2000;
-    private const string AdminKey = GatewayFactory.AdminKey;
-    private const string LimitedKey = GatewayFactory.TeamCKey;
     private const string WebhookSecret = "header-fuzz-webhook-secret-01";
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Auth:AdminKey"] = AdminKey,
-        ["Auth:ClientKeys:team-c"] = LimitedKey,
+        ["Auth:AdminKey"] = GatewayFactory.AdminKey,
+        ["Auth:ClientKeys:team-c"] = GatewayFactory.TeamCKey,
         ["Teams:team-c:RequestsPerSecond"] = "5",
         ["Webhooks:Secret"] = WebhookSecret,
         // Random Prefer: wait values would otherwise hold requests on running jobs for up to a minute.
@@ -118,8 +116,8 @@ public sealed class HeaderFuzzTests : GatewayTest
         {
             0 => null,
             1 => "guess-" + random.NextInt64(),
-            2 => AdminKey,
-            3 => LimitedKey,
+            2 => GatewayFactory.AdminKey,
+            3 => GatewayFactory.TeamCKey,
             _ => GatewayFactory.TeamAKey,
         };
         return new RequestPlan(method, path, key, Pick(Accepts), Pick(Encodings), Pick(ContentTypes), Pick(Prefers), Pick(ETags),

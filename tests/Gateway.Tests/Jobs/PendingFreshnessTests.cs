@@ -12,7 +12,6 @@ namespace Gateway.Tests.Jobs;
 /// </summary>
 public sealed class PendingFreshnessTests(RedisServer redis) : GatewayTest
 {
-    private const string AdminKey = GatewayFactory.AdminKey;
 
     // Well inside the window, long enough for the budget to grant another upstream call.
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
@@ -28,7 +27,7 @@ public sealed class PendingFreshnessTests(RedisServer redis) : GatewayTest
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Jobs:PendingFreshness"] = "00:00:03",
-        ["Auth:AdminKey"] = AdminKey,
+        ["Auth:AdminKey"] = GatewayFactory.AdminKey,
 
         // Retries wait on this clock too; every read here is meant to reach the upstream once.
         ["Upstream:Retries"] = "0",
@@ -121,7 +120,7 @@ public sealed class PendingFreshnessTests(RedisServer redis) : GatewayTest
         }
         else
         {
-            using var admin = Gateway.CreateClient(AdminKey);
+            using var admin = Gateway.CreateClient(GatewayFactory.AdminKey);
             using var purged = await admin.DeleteAsync("/admin/cache/jobs/" + id, Cancel);
             Assert.Equal(HttpStatusCode.NoContent, purged.StatusCode);
         }

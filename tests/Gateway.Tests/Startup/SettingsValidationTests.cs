@@ -134,6 +134,24 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public void AServiceTheContainerCannotBuild_IsABug_NotABadSetting()
+    {
+        // The same exception type the binder throws, from the container: its stack trace must not be hidden.
+        var bug = new InvalidOperationException("Unable to resolve service for type 'X' while attempting to activate 'Y'.")
+        {
+            Source = "Microsoft.Extensions.DependencyInjection",
+        };
+        var setting = new InvalidOperationException("Failed to convert configuration value 'x' at 'Upstream:Timeout' to type 'System.TimeSpan'.")
+        {
+            Source = "Microsoft.Extensions.Configuration.Binder",
+        };
+
+        Assert.Null(StartupCheck.Describe(bug));
+        Assert.Null(StartupCheck.Describe(new AggregateException(setting, bug)));
+        Assert.Equal(["Failed to convert configuration value 'x' at 'Upstream:Timeout' to type 'System.TimeSpan'."], StartupCheck.Describe(setting));
+    }
+
+    [Fact]
     public void ShippedLoggingSettings_AreGood()
     {
         var configuration = new ConfigurationBuilder()

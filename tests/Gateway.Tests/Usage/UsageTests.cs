@@ -9,13 +9,10 @@ namespace Gateway.Tests.Usage;
 /// <summary>What a team learns from <c>GET /usage</c> and the operators from <c>GET /admin/usage</c>, on one gateway.</summary>
 public sealed class UsageTests : GatewayTest
 {
-    private const string AdminKey = GatewayFactory.AdminKey;
-    private const string LimitedKey = GatewayFactory.TeamCKey;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Auth:AdminKey"] = AdminKey,
-        ["Auth:ClientKeys:team-c"] = LimitedKey,
+        ["Auth:AdminKey"] = GatewayFactory.AdminKey,
+        ["Auth:ClientKeys:team-c"] = GatewayFactory.TeamCKey,
         ["Teams:team-c:RequestsPerSecond"] = "1",
         ["Teams:team-a:UpstreamCallsPerDay"] = "100",
     };
@@ -62,7 +59,7 @@ public sealed class UsageTests : GatewayTest
     [Fact]
     public async Task Throttled_AreCountedByTheLimitThatTripped()
     {
-        using var client = Gateway.CreateClient(LimitedKey);
+        using var client = Gateway.CreateClient(GatewayFactory.TeamCKey);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
         {
@@ -71,7 +68,7 @@ public sealed class UsageTests : GatewayTest
         }
 
         // Asked through the operators' view: the team's own /usage would meet its one-per-second ceiling too.
-        var overview = await UsageAsync(AdminKey, "/admin/usage");
+        var overview = await UsageAsync(GatewayFactory.AdminKey, "/admin/usage");
         var throttled = overview.GetProperty("teams").EnumerateArray().Single(static t => t.GetProperty("team").GetString() == "team-c")
             .GetProperty("today").GetProperty("throttled");
 
@@ -90,13 +87,13 @@ public sealed class UsageTests : GatewayTest
         {
         }
 
-        var overview = await UsageAsync(AdminKey, "/admin/usage");
+        var overview = await UsageAsync(GatewayFactory.AdminKey, "/admin/usage");
         var teams = overview.GetProperty("teams").EnumerateArray().ToDictionary(static t => t.GetProperty("team").GetString()!);
         Assert.Equal(["team-a", "team-b", "team-c"], teams.Keys.Order());
         Assert.Equal(1, teams["team-a"].GetProperty("today").GetProperty("requests").GetInt64());
 
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(GatewayFactory.TeamAKey, "/admin/usage"));
-        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(AdminKey, "/usage"));
+        Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(GatewayFactory.AdminKey, "/usage"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(null, "/usage"));
     }
 
