@@ -6,8 +6,8 @@ internal static partial class ClusterLog
     public const int ReplicasUnreachableId = 4002;
     public const int BudgetSharedId = 4003;
 
-    [LoggerMessage(JoinedReplicasId, LogLevel.Information, "Listening for job notices from other replicas", EventName = "JoinedReplicas")]
-    public static partial void JoinedReplicas(this ILogger logger);
+    [LoggerMessage(JoinedReplicasId, LogLevel.Information, "Listening for job notices from other replicas on {Channels}", EventName = "JoinedReplicas")]
+    public static partial void JoinedReplicas(this ILogger logger, string channels);
 
     [LoggerMessage(ReplicasUnreachableId, LogLevel.Warning, "Cannot subscribe to job notices ({Error}); retrying in {RetryInterval}", EventName = "ReplicasUnreachable")]
     public static partial void ReplicasUnreachable(this ILogger logger, TimeSpan retryInterval, string error);

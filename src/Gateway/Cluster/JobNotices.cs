@@ -5,8 +5,9 @@ using StackExchange.Redis;
 namespace Gateway.Cluster;
 
 /// <summary>
-/// Tells every interested party about a job: listeners in this process at once, and, through one Redis pub/sub
-/// channel per deployment, every other replica. A notice that cannot be published (no Redis, Redis down) still reaches
+/// Tells every interested party about a job: listeners in this process at once, and, through the deployment's Redis
+/// pub/sub channels (<see cref="NoticeChannels"/>: sharded on a Redis 7 cluster, one classic channel otherwise), every
+/// other replica. A notice that cannot be published (no Redis, Redis down) still reaches
 /// this process's listeners; other replicas then fall back on their own fetches, so a lost notice costs an upstream
 /// request, never a wrong answer or an endless wait.
 /// </summary>
@@ -19,7 +20,11 @@ internal sealed class JobNotices(
     // bodies are not broadcast: a replica that misses a notice finds the lease free and fetches for itself.
     private const int MaxSharedBodyBytes = 1 << 20;
 
-    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.InstanceName + keys.NoticeChannel);
+    private readonly string _channelName = options.Value.InstanceName + keys.NoticeChannel;
+
+    // Chosen once, from the first connected servers: every replica of a deployment sees the same servers, so they all
+    // choose alike.
+    private NoticeChannels? _channels;
 
     /// <summary>Tells this process's own notices apart from other replicas' when they come back over the channel.</summary>
     public Guid Origin { get; } = Guid.NewGuid();
@@ -57,7 +62,9 @@ internal sealed class JobNotices(
         try
         {
             var redis = await shared.Redis.GetAsync();
-            await redis.GetSubscriber().PublishAsync(_channel, notice.Serialize(Origin));
+            // Before any server answered there is nothing to choose from; the classic channel then fails fast like any command.
+            var channels = Channels(redis) ?? NoticeChannels.Classic(_channelName);
+            await redis.GetSubscriber().PublishAsync(channels.For(notice.JobId), notice.Serialize(Origin));
         }
         catch (Exception exception) when (RedisOutage.Is(exception))
         {
@@ -66,9 +73,29 @@ internal sealed class JobNotices(
         }
     }
 
-    /// <summary>Subscribes this process to the deployment's channel; StackExchange.Redis restores it after a reconnect.</summary>
-    internal async Task SubscribeToReplicasAsync(IConnectionMultiplexer redis) =>
-        await redis.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message));
+    /// <summary>The channels chosen for this deployment, once a server has answered.</summary>
+    internal NoticeChannels? ChosenChannels => Volatile.Read(ref _channels);
+
+    /// <summary>Subscribes this process to the deployment's channels; StackExchange.Redis restores them after a reconnect.</summary>
+    internal async Task SubscribeToReplicasAsync(IConnectionMultiplexer redis)
+    {
+        var channels = Channels(redis) ?? throw new RedisException("No Redis server has answered yet.");
+        var subscriber = redis.GetSubscriber();
+        foreach (var channel in channels.All)
+        {
+            await subscriber.SubscribeAsync(channel, (_, message) => OnMessage(message));
+        }
+    }
+
+    private NoticeChannels? Channels(IConnectionMultiplexer redis)
+    {
+        if (Volatile.Read(ref _channels) is { } chosen)
+        {
+            return chosen;
+        }
+
+        return NoticeChannels.For(redis, _channelName) is { } channels ? Interlocked.CompareExchange(ref _channels, channels, null) ?? channels : null;
+    }
 
     internal TimeSpan RetryInterval => options.Value.RedisRetryInterval;
 

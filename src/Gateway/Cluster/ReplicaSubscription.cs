@@ -21,7 +21,7 @@ internal sealed class ReplicaSubscription(SharedStore shared, JobNotices notices
             try
             {
                 await notices.SubscribeToReplicasAsync(await shared.Redis.GetAsync());
-                logger.JoinedReplicas();
+                logger.JoinedReplicas(notices.ChosenChannels is { Sharded: true } ? NoticeChannels.ShardCount + " sharded channels" : "one channel");
                 return;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

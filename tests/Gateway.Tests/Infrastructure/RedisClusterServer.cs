@@ -56,6 +56,36 @@ public sealed class RedisClusterServer : IAsyncLifetime
     }
 
     /// <summary>
+    /// SIGKILL of a primary, then waits until one of its replicas serves <paramref name="key"/>'s slot in a healthy
+    /// cluster; returns how long the takeover took.
+    /// </summary>
+    public async Task<TimeSpan> KillPrimaryAsync(string key)
+    {
+        var primary = await PrimaryForAsync(key);
+        var clock = Stopwatch.StartNew();
+        await primary.KillAsync();
+        while (true)
+        {
+            try
+            {
+                if (await PrimaryForAsync(key) != primary)
+                {
+                    break;
+                }
+            }
+            catch (InvalidOperationException) when (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                // Nobody serves the slot yet.
+            }
+
+            await Task.Delay(20);
+        }
+
+        await WaitHealthyAsync();
+        return clock.Elapsed;
+    }
+
+    /// <summary>
     /// Waits until a replica has taken over from a killed primary: every slot served and the cluster state ok as seen
     /// by every running node.
     /// </summary>
