@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -12,7 +13,7 @@ namespace Gateway.Cluster;
 /// request, never a wrong answer or an endless wait.
 /// </summary>
 internal sealed class JobNotices(
-    SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
+    SharedRedis redis, RedisKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -20,7 +21,7 @@ internal sealed class JobNotices(
     // bodies are not broadcast: a replica that misses a notice finds the lease free and fetches for itself.
     private const int MaxSharedBodyBytes = 1 << 20;
 
-    private readonly string _channelName = options.Value.InstanceName + keys.NoticeChannel;
+    private readonly string _channelName = keys.NoticeChannel.ToString();
 
     // Chosen once, from the first connected servers: every replica of a deployment sees the same servers, so they all
     // choose alike.
@@ -30,7 +31,7 @@ internal sealed class JobNotices(
     public Guid Origin { get; } = Guid.NewGuid();
 
     /// <summary>Whether notices can reach other replicas at all (a Redis is configured).</summary>
-    public bool Shared => shared.Redis is not null;
+    public bool Shared => redis.IsConfigured;
 
     /// <summary>Calls <paramref name="listener"/> with every notice about the job until the subscription is disposed.</summary>
     public IDisposable Subscribe(string jobId, Action<JobNotice> listener)
@@ -54,22 +55,11 @@ internal sealed class JobNotices(
     public async Task PublishAsync(JobNotice notice)
     {
         Deliver(notice);
-        if (shared.Redis is null || !cache.IsAvailable || notice.Body.Length > MaxSharedBodyBytes)
+        if (notice.Body.Length <= MaxSharedBodyBytes)
         {
-            return;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
             // Before any server answered there is nothing to choose from; the classic channel then fails fast like any command.
-            var channels = Channels(redis) ?? NoticeChannels.Classic(_channelName);
-            await redis.GetSubscriber().PublishAsync(channels.For(notice.JobId), notice.Serialize(Origin));
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // Logged once by the breaker, not per notice.
-            cache.ReportUnavailable(exception);
+            await redis.TryAsync(database =>
+                database.PublishAsync((Channels(database.Multiplexer) ?? NoticeChannels.Classic(_channelName)).For(notice.JobId), notice.Serialize(Origin)));
         }
     }
 
@@ -77,24 +67,25 @@ internal sealed class JobNotices(
     internal NoticeChannels? ChosenChannels => Volatile.Read(ref _channels);
 
     /// <summary>Subscribes this process to the deployment's channels; StackExchange.Redis restores them after a reconnect.</summary>
-    internal async Task SubscribeToReplicasAsync(IConnectionMultiplexer redis)
+    internal async Task SubscribeToReplicasAsync()
     {
-        var channels = Channels(redis) ?? throw new RedisException("No Redis server has answered yet.");
-        var subscriber = redis.GetSubscriber();
+        var connection = await redis.ConnectAsync();
+        var channels = Channels(connection) ?? throw new RedisException("No Redis server has answered yet.");
+        var subscriber = connection.GetSubscriber();
         foreach (var channel in channels.All)
         {
             await subscriber.SubscribeAsync(channel, (_, message) => OnMessage(message));
         }
     }
 
-    private NoticeChannels? Channels(IConnectionMultiplexer redis)
+    private NoticeChannels? Channels(IConnectionMultiplexer connection)
     {
         if (Volatile.Read(ref _channels) is { } chosen)
         {
             return chosen;
         }
 
-        return NoticeChannels.For(redis, _channelName) is { } channels ? Interlocked.CompareExchange(ref _channels, channels, null) ?? channels : null;
+        return NoticeChannels.For(connection, _channelName) is { } channels ? Interlocked.CompareExchange(ref _channels, channels, null) ?? channels : null;
     }
 
     internal TimeSpan RetryInterval => options.Value.RedisRetryInterval;

@@ -1,6 +1,5 @@
-using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Upstream;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Gateway.Cluster;
@@ -24,7 +23,7 @@ namespace Gateway.Cluster;
 /// failover is dropped one window later than usual.
 /// </remarks>
 internal sealed class ReplicaCensus(
-    SharedStore shared, UpstreamBudget budget, CacheKeys keys, IOptions<CacheOptions> options, ILogger<ReplicaCensus> logger) : BackgroundService
+    SharedRedis redis, UpstreamBudget budget, RedisKeys keys, ILogger<ReplicaCensus> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
@@ -40,7 +39,7 @@ internal sealed class ReplicaCensus(
         """;
 
     private readonly RedisValue _me = Guid.NewGuid().ToString("N");
-    private readonly RedisKey _set = options.Value.InstanceName + "replicas:" + keys.NoticeChannel;
+    private readonly RedisKey _set = keys.Census;
     private bool _counted;
 
     // Environment.TickCount64 of the last good count (0 before the first), and until when a lower count is not believed.
@@ -52,7 +51,7 @@ internal sealed class ReplicaCensus(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (shared.Redis is null)
+        if (!redis.IsConfigured)
         {
             return;
         }
@@ -68,55 +67,45 @@ internal sealed class ReplicaCensus(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (shared.Redis is null || !Volatile.Read(ref _counted))
-        {
-            return;
-        }
-
-        try
+        if (Volatile.Read(ref _counted))
         {
             // Leaving promptly hands this replica's share to the others at their next count, not three periods later.
-            var redis = await shared.Redis.GetAsync();
-            await redis.GetDatabase().SortedSetRemoveAsync(_set, _me);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // It drops out by itself after three periods (and the connection may already be closed at shutdown).
+            // If Redis is away it drops out by itself after three periods.
+            await redis.TryOutsideBreakerAsync(database => database.SortedSetRemoveAsync(_set, _me), false);
         }
     }
 
     private async Task CountAsync()
     {
-        try
+        var result = await redis.TryOutsideBreakerAsync<RedisResult[]?>(
+            async database => (RedisResult[])(await database.ScriptEvaluateAsync(CountScript, [_set], [_me, SilentAfterMs]))!, null);
+        if (result is null)
         {
-            var redis = await shared.Redis!.GetAsync();
-            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(CountScript, [_set], [_me, SilentAfterMs]))!;
-            var (count, forgotten) = ((int)(long)result[0], (long)result[1] == 1 && _lastCountedAt != 0);
-            Volatile.Write(ref _counted, true);
-            var now = Environment.TickCount64;
-            if (_countFailed || forgotten || (_lastCountedAt != 0 && now - _lastCountedAt > (long)(Period * 1.5).TotalMilliseconds))
-            {
-                _holdUntil = now + SilentAfterMs;
-                logger.CensusHeld(budget.Replicas, Period * 3);
-            }
-
-            _countFailed = false;
-            _lastCountedAt = now;
-            if (count < budget.Replicas && now < _holdUntil)
-            {
-                return;
-            }
-
-            if (count != budget.Replicas)
-            {
-                budget.ShareWith(count);
-                logger.BudgetShared(count, budget.JobPollsPerSecond, budget.RequestsPerSecond);
-            }
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // The cache breaker reports Redis outages; the last count stands meanwhile, and is held a while after.
+            // Redis is away: the last count stands meanwhile, and is held a while after.
             _countFailed = true;
+            return;
+        }
+
+        var (count, forgotten) = ((int)(long)result[0], (long)result[1] == 1 && _lastCountedAt != 0);
+        Volatile.Write(ref _counted, true);
+        var now = Environment.TickCount64;
+        if (_countFailed || forgotten || (_lastCountedAt != 0 && now - _lastCountedAt > (long)(Period * 1.5).TotalMilliseconds))
+        {
+            _holdUntil = now + SilentAfterMs;
+            logger.CensusHeld(budget.Replicas, Period * 3);
+        }
+
+        _countFailed = false;
+        _lastCountedAt = now;
+        if (count < budget.Replicas && now < _holdUntil)
+        {
+            return;
+        }
+
+        if (count != budget.Replicas)
+        {
+            budget.ShareWith(count);
+            logger.BudgetShared(count, budget.JobPollsPerSecond, budget.RequestsPerSecond);
         }
     }
 }

@@ -1,5 +1,6 @@
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,5 +53,5 @@ public sealed class ReplicaCensusFailoverTests : IAsyncLifetime
     private static UpstreamBudget Budget(GatewayFactory replica) => replica.Services.GetRequiredService<UpstreamBudget>();
 
     private static string ReplicaSetKey(GatewayFactory replica) =>
-        replica.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName + "replicas:" + replica.Services.GetRequiredService<CacheKeys>().NoticeChannel;
+        replica.Services.GetRequiredService<RedisKeys>().Census.ToString();
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Gateway.Caching;
 using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,7 @@ public sealed class ClusterNoticeTests(RedisClusterServer cluster)
         }
 
         Assert.True(owners.Count > 1, "the channels land on more than one primary");
-        var classic = Options(set.Replicas[0]).InstanceName + Keys(set.Replicas[0]).NoticeChannel;
+        var classic = Keys(set.Replicas[0]).NoticeChannel.ToString();
         foreach (var node in cluster.All)
         {
             Assert.Equal(0L, ((object?[])(await node.SendAsync("PUBSUB", "NUMSUB", classic))!)[1]);
@@ -61,7 +62,7 @@ public sealed class ClusterNoticeTests(RedisClusterServer cluster)
         var gate = set.Upstream.Script.Hold(id);
 
         // Replica 1 loses its subscriptions, as it does while they are restored after a failover.
-        await (await set.Replicas[1].Services.GetRequiredService<SharedStore>().Redis!.GetAsync()).GetSubscriber().UnsubscribeAllAsync();
+        await (await set.Replicas[1].Services.GetRequiredService<SharedRedis>().ConnectAsync()).GetSubscriber().UnsubscribeAllAsync();
 
         var holder = ReadAsync(set.Clients[0], id);
         await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
@@ -111,7 +112,7 @@ public sealed class ClusterNoticeTests(RedisClusterServer cluster)
 
     private static JobNotices Notices(GatewayFactory replica) => replica.Services.GetRequiredService<JobNotices>();
 
-    private static CacheKeys Keys(GatewayFactory replica) => replica.Services.GetRequiredService<CacheKeys>();
+    private static RedisKeys Keys(GatewayFactory replica) => replica.Services.GetRequiredService<RedisKeys>();
 
     private static MemoryTier Memory(GatewayFactory replica) => replica.Services.GetRequiredService<MemoryTier>();
 

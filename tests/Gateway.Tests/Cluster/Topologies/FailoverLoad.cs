@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -37,8 +38,7 @@ internal sealed class FailoverLoad : IAsyncDisposable
     public int Requests => _latencies.Count;
 
     /// <summary>The Redis key of a hot job's stored answer, whose slot's primary the cluster test kills.</summary>
-    public string HotRedisKey => _set.Replicas[0].Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName +
-                                 _set.Replicas[0].Services.GetRequiredService<CacheKeys>().ForJob(Hot(0));
+    public string HotRedisKey => _set.Replicas[0].Services.GetRequiredService<RedisKeys>().StoredJob(Hot(0)).ToString();
 
     // One load at a time: the cluster's and Sentinel's tests run in parallel collections, and two loads on one small
     // machine would measure each other.

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Caching;
 using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -46,8 +47,7 @@ public sealed class LeaseLossTests(RedisClusterServer cluster)
     }
 
     private static string LeaseKey(GatewayFactory replica, string id) =>
-        replica.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName +
-        replica.Services.GetRequiredService<CacheKeys>().LeaseFor(JobLeases.Fetch, id);
+        replica.Services.GetRequiredService<RedisKeys>().Lease(JobLeases.Fetch, id).ToString();
 
     private static async Task<(HttpStatusCode Status, byte[] Body, string? CacheStatus)> ReadAsync(HttpClient client, string id)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.Caching;
 using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,7 +112,7 @@ public abstract class SharedRedisBehaviour
         using var purged = await admin.DeleteAsync("/admin/cache/jobs/" + id, Cancel);
         Assert.Equal(HttpStatusCode.NoContent, purged.StatusCode);
 
-        await Eventually.Until(() => set.Replicas.All(r => r.Services.GetRequiredService<MemoryTier>().Get(r.Services.GetRequiredService<CacheKeys>().ForJob(id), DateTimeOffset.UtcNow) is null),
+        await Eventually.Until(() => set.Replicas.All(r => r.Services.GetRequiredService<MemoryTier>().Get(r.Services.GetRequiredService<RedisKeys>().ForJob(id), DateTimeOffset.UtcNow) is null),
             because: "every replica forgets the job");
         var again = await ReadAsync(set.Clients[2], id);
         Assert.Equal("Gateway; fwd=uri-miss; stored", again.CacheStatus);
