@@ -10,10 +10,10 @@ namespace Gateway.Tests.Cluster.Topologies;
 /// </summary>
 internal static class FailoverBounds
 {
-    // Measured on the 2-core machine (Cache:RedisTimeout 1 s): cluster primary killed, p99 0.6 s, back in 4 s;
-    // planned Sentinel failover, p99 0.35 s, back in 1.6 s; Sentinel primary killed, p99 1 to 3 s (max 5 s, while
-    // the client finds the promoted primary), back in 6 to 9 s. The bounds leave room for a loaded machine and still
-    // catch a stuck caller (a lapsed lease is 33 s) or a client that never finds the new primary.
+    // Measured over five runs on a shared 2-core machine (Cache:RedisTimeout 1 s): cluster primary killed, p99 0.6 s,
+    // back in 3 to 4 s; Sentinel failover or primary killed, p99 0.35 to 3 s (max 5 s, while the client finds the
+    // promoted primary), back in 1.6 to 9 s. The bounds leave room for a loaded machine and still catch a stuck caller
+    // (a lapsed lease is 33 s) or a client that never finds the new primary.
     public static readonly TimeSpan P99 = TimeSpan.FromSeconds(6);
     public static readonly TimeSpan Recovery = TimeSpan.FromSeconds(25);
 
