@@ -1,18 +1,22 @@
 // The fastest bare Kestrel we can write for a cache hit, the ceiling bench/run.sh compares the gateway with:
 // one terminal middleware (app.Run: no routing, no endpoint, no other middleware), the socket transport's
-// UnsafePreferInlineScheduling (requests run on the socket threads), and everything a response needs built at
+// UnsafePreferInlineScheduling (requests run on the socket threads), the gateway's 64 KiB pipe blocks
+// (src/Gateway/Hosting/PipeBlockPool.cs; Kestrel's own are 4 KiB), and everything a response needs built at
 // start-up: the bodies (identity and a gzip copy made under the gateway's rule: over 1 KiB, at least 10% smaller,
 // CompressionLevel.Optimal), and the header values (Content-Type, Content-Encoding, Vary) as StringValues. A hit is a
 // dictionary lookup on the path, three header assignments and PipeWriter writes of the body straight into Kestrel's
-// output pipe (no Stream wrapper), one flush per slice. bench/Ceiling is the softer ceiling this replaced: MapGet
+// output pipe (no Stream wrapper), one flush per 256 KiB slice, as the gateway writes. bench/Ceiling is the softer ceiling this replaced: MapGet
 // routing, default scheduling, Response.Body.
 //
 //   dotnet bench/BareCeiling/bin/Release/net10.0/BareCeiling.dll --urls http://127.0.0.1:5091 \
 //       --StandIn:Url=http://127.0.0.1:5080 [--StandIn:Key=stand-in-key] [--Ids=done-2k,done-64k,pending-x]
-//       [--SliceBytes=65536] [--Inline=true]
+//       [--SliceBytes=262144] [--Inline=true] [--PipeBlockBytes=65536] (0: Kestrel's own 4 KiB pool)
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
+using System.Buffers;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Primitives;
 
@@ -22,11 +26,16 @@ builder.WebHost.UseKestrelCore();
 builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://127.0.0.1:5091");
 var inline = builder.Configuration.GetValue("Inline", true);
 builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = inline);
+var blockBytes = builder.Configuration.GetValue("PipeBlockBytes", 64 * 1024);
+if (blockBytes > 0)
+{
+    builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(new BlockPoolFactory(blockBytes));
+}
 
 var standIn = builder.Configuration["StandIn:Url"]
     ?? throw new InvalidOperationException("Set StandIn:Url (--StandIn:Url=http://127.0.0.1:PORT).");
 var key = builder.Configuration["StandIn:Key"] ?? "stand-in-key";
-var sliceBytes = builder.Configuration.GetValue("SliceBytes", 64 * 1024);
+var sliceBytes = builder.Configuration.GetValue("SliceBytes", 256 * 1024);
 if (sliceBytes <= 0)
 {
     throw new InvalidOperationException("SliceBytes must be positive.");
@@ -108,3 +117,8 @@ static byte[]? Gzip(byte[] body)
 }
 
 internal sealed record Body(byte[] Identity, byte[]? Gzip);
+
+internal sealed class BlockPoolFactory(int blockBytes) : IMemoryPoolFactory<byte>
+{
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new PipeBlockPool(blockBytes);
+}
