@@ -178,8 +178,11 @@ public sealed class RedisSentinelServer : IAsyncLifetime
     }
 }
 
-/// <summary>Tests on the one Sentinel deployment of the run. They run one after another: some fail its primary over.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// Tests on the one Sentinel deployment of the run. They run one after another (some fail its primary over) and on
+/// their own, after the parallel part of the suite, for the same reason as <see cref="RedisClusterTests"/>.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class RedisSentinelTests : ICollectionFixture<RedisSentinelServer>
 {
     public const string Name = "redis sentinel";

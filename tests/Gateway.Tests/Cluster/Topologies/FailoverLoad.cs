@@ -40,40 +40,27 @@ internal sealed class FailoverLoad : IAsyncDisposable
     /// <summary>The Redis key of a hot job's stored answer, whose slot's primary the cluster test kills.</summary>
     public string HotRedisKey => _set.Replicas[0].Services.GetRequiredService<RedisKeys>().StoredJob(Hot(0)).ToString();
 
-    // One load at a time: the cluster's and Sentinel's tests run in parallel collections, and two loads on one small
-    // machine would measure each other.
-    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
-
     public static async Task<FailoverLoad> StartAsync(string redis)
     {
-        await OneAtATime.WaitAsync(TestContext.Current.CancellationToken);
-        try
+        var set = await ReplicaSet.StartAsync(3, redis, new Dictionary<string, string?>
         {
-            var set = await ReplicaSet.StartAsync(3, redis, new Dictionary<string, string?>
-            {
-                // The budget is not under test: a 429 here would be the test's own doing.
-                ["Upstream:JobPollsPerSecond"] = "100000",
-                ["Upstream:RequestsPerSecond"] = "100000",
+            // The budget is not under test: a 429 here would be the test's own doing.
+            ["Upstream:JobPollsPerSecond"] = "100000",
+            ["Upstream:RequestsPerSecond"] = "100000",
 
-                // What a deployment would run: a failed-over primary costs at most this per command in flight.
-                ["Cache:RedisTimeout"] = "00:00:01",
-                ["Cache:RedisRetryInterval"] = "00:00:00.200",
-            });
-            var load = new FailoverLoad(set);
-            foreach (var i in Enumerable.Range(0, HotJobs))
-            {
-                await load.ReadAsync(set.Clients[i % 3], load.Hot(i));
-            }
-
-            load._load = Task.WhenAll(Enumerable.Range(0, Clients).Select(client => Task.Run(() => load.ClientAsync(client))));
-            await Eventually.Until(() => load.Requests > 300, TimeSpan.FromSeconds(30), "the load is running");
-            return load;
-        }
-        catch
+            // What a deployment would run: a failed-over primary costs at most this per command in flight.
+            ["Cache:RedisTimeout"] = "00:00:01",
+            ["Cache:RedisRetryInterval"] = "00:00:00.200",
+        });
+        var load = new FailoverLoad(set);
+        foreach (var i in Enumerable.Range(0, HotJobs))
         {
-            OneAtATime.Release();
-            throw;
+            await load.ReadAsync(set.Clients[i % 3], load.Hot(i));
         }
+
+        load._load = Task.WhenAll(Enumerable.Range(0, Clients).Select(client => Task.Run(() => load.ClientAsync(client))));
+        await Eventually.Until(() => load.Requests > 300, TimeSpan.FromSeconds(30), "the load is running");
+        return load;
     }
 
     /// <summary>
@@ -127,7 +114,6 @@ internal sealed class FailoverLoad : IAsyncDisposable
         await StopAsync();
         _stop.Dispose();
         await _set.DisposeAsync();
-        OneAtATime.Release();
     }
 
     private string Hot(int i) => $"done-2k-hot-{_run}-{i}";
