@@ -1,5 +1,5 @@
+using Gateway.Redis;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Caching;
 
@@ -7,26 +7,14 @@ namespace Gateway.Caching;
 internal readonly record struct CacheLookup(CachedResponse? Entry, bool Available);
 
 /// <summary>
-/// Terminal responses in two tiers: the in-process <see cref="MemoryTier"/> first, then the shared store (Redis) when
-/// one is configured. The shared store fails open. Its first failure opens a breaker: from then on requests skip it at
-/// once (no per-request connect or command timeouts) and are served from the memory tier or the upstream, while one
-/// background probe asks it every <see cref="CacheOptions.RedisRetryInterval"/> and closes the breaker when it
-/// answers. The outage and the recovery are each logged once.
+/// Terminal responses in two tiers: the in-process <see cref="MemoryTier"/> first, then the response store in Redis
+/// when one is configured. The store fails open: while Redis is away (see <see cref="RedisBreaker"/>) reads and
+/// writes are served by the memory tier alone.
 /// </summary>
-internal sealed class ResponseCache(
-    MemoryTier memory,
-    SharedStore shared,
-    IOptions<CacheOptions> options,
-    TimeProvider time,
-    IHostApplicationLifetime lifetime,
-    ILogger<ResponseCache> logger)
+internal sealed class ResponseCache(MemoryTier memory, SharedRedis redis, TimeProvider time)
 {
-    private const string ProbeKey = "probe";
-    private readonly IDistributedCache? _store = shared.Store;
-    private int _unavailable;
-
     /// <summary>Whether the shared store answers (always true when there is none).</summary>
-    public bool IsAvailable => Volatile.Read(ref _unavailable) == 0;
+    public bool IsAvailable => redis.IsHealthy;
 
     /// <summary>The memory tier alone: what this process itself stored or read lately.</summary>
     public CachedResponse? GetLocal(string key) => memory.Get(key, time.GetUtcNow());
@@ -39,28 +27,26 @@ internal sealed class ResponseCache(
             return new CacheLookup(local, IsAvailable);
         }
 
-        if (_store is null || !IsAvailable)
+        if (!redis.IsReachable)
         {
             return new CacheLookup(null, IsAvailable);
         }
 
-        try
+        var (answered, stored) = await redis.TryStoreAsync(
+            async store => (true, await store.GetAsync(key, cancellationToken)), (false, (byte[]?)null), cancellationToken);
+        if (!answered)
         {
-            var stored = await _store.GetAsync(key, cancellationToken);
-            var entry = stored is null ? null : CachedResponse.Deserialize(stored);
-            if (entry is null || !entry.IsFreshAt(now))
-            {
-                return new CacheLookup(null, true);
-            }
-
-            memory.Set(key, entry);
-            return new CacheLookup(entry, true);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Open(exception);
             return new CacheLookup(null, false);
         }
+
+        var entry = stored is null ? null : CachedResponse.Deserialize(stored);
+        if (entry is null || !entry.IsFreshAt(now))
+        {
+            return new CacheLookup(null, true);
+        }
+
+        memory.Set(key, entry);
+        return new CacheLookup(entry, true);
     }
 
     /// <summary>Stores in the memory tier, and in the shared store when it answers.</summary>
@@ -68,86 +54,21 @@ internal sealed class ResponseCache(
     public async Task<bool> SetAsync(string key, CachedResponse entry, CancellationToken cancellationToken)
     {
         memory.Set(key, entry);
-        if (_store is null)
+        return !redis.IsConfigured || await redis.TryStoreAsync(async store =>
         {
+            await store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
             return true;
-        }
-
-        if (!IsAvailable)
-        {
-            return false;
-        }
-
-        try
-        {
-            await _store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
-            return true;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Open(exception);
-            return false;
-        }
+        }, false, cancellationToken);
     }
 
     /// <returns>Whether the cache confirmed the removal (false while it is unavailable).</returns>
     public async Task<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
         memory.Remove(key);
-        if (_store is null)
+        return !redis.IsConfigured || await redis.TryStoreAsync(async store =>
         {
+            await store.RemoveAsync(key, cancellationToken);
             return true;
-        }
-
-        if (!IsAvailable)
-        {
-            return false;
-        }
-
-        try
-        {
-            await _store.RemoveAsync(key, cancellationToken);
-            return true;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Open(exception);
-            return false;
-        }
-    }
-
-    /// <summary>For other users of the same Redis (leases, notices): a failure there opens the same breaker.</summary>
-    public void ReportUnavailable(Exception exception) => Open(exception);
-
-    private void Open(Exception exception)
-    {
-        if (Interlocked.Exchange(ref _unavailable, 1) == 0)
-        {
-            logger.CacheUnavailable(options.Value.RedisRetryInterval, exception);
-            _ = ProbeUntilAvailableAsync(lifetime.ApplicationStopping);
-        }
-    }
-
-    private async Task ProbeUntilAvailableAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.RedisRetryInterval, time, stopping);
-                await _store!.GetAsync(ProbeKey, stopping);
-                Volatile.Write(ref _unavailable, 0);
-                logger.CacheRecovered();
-                return;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception)
-            {
-                // Still down: the outage was already logged once; try again after the next interval.
-            }
-        }
+        }, false, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Jobs;
+using Gateway.Redis;
 using Gateway.Upstream;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -16,9 +17,8 @@ namespace Gateway.Caching;
 /// cache does: while it is down each replica shares only what it read or was told itself.
 /// </summary>
 internal sealed class RunningAnswers(
-    SharedStore shared,
-    ResponseCache cache,
-    CacheKeys keys,
+    SharedRedis redis,
+    RedisKeys keys,
     IOptions<JobOptions> jobs,
     IOptions<UpstreamOptions> upstream,
     IOptions<CacheOptions> cacheOptions,
@@ -87,40 +87,26 @@ internal sealed class RunningAnswers(
             }
         }
 
-        if (shared.Redis is null || !cache.IsAvailable)
+        var value = await redis.TryAsync(database => database.StringGetAsync(keys.Running(jobId)), RedisValue.Null);
+        if (value.IsNull)
         {
             return null;
         }
 
-        try
+        var bytes = (ReadOnlyMemory<byte>)value;
+        if (bytes.Span is [RunningAnswer.TerminalMark])
         {
-            var redis = await shared.Redis.GetAsync();
-            var value = await redis.GetDatabase().StringGetAsync(keys.RunningKey(jobId));
-            if (value.IsNull)
-            {
-                return null;
-            }
-
-            var bytes = (ReadOnlyMemory<byte>)value;
-            if (bytes.Span is [RunningAnswer.TerminalMark])
-            {
-                MarkTerminalLocally(jobId);
-                return null;
-            }
-
-            if (RunningAnswer.Deserialize(bytes) is not { } stored || !IsFresh(stored))
-            {
-                return null;
-            }
-
-            Keep(jobId, stored);
-            return stored;
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            cache.ReportUnavailable(exception);
+            MarkTerminalLocally(jobId);
             return null;
         }
+
+        if (RunningAnswer.Deserialize(bytes) is not { } stored || !IsFresh(stored))
+        {
+            return null;
+        }
+
+        Keep(jobId, stored);
+        return stored;
     }
 
     /// <summary>Holds an answer another replica fetched (it shared it in Redis itself); a newer one or a terminal mark wins.</summary>
@@ -148,20 +134,10 @@ internal sealed class RunningAnswers(
     {
         Keep(jobId, answer);
         var remaining = FreshUntil(answer) - time.GetUtcNow();
-        if (!Enabled || remaining <= TimeSpan.Zero || shared.Redis is null || !cache.IsAvailable)
+        if (Enabled && remaining > TimeSpan.Zero)
         {
-            return;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
-            await redis.GetDatabase().ScriptEvaluateAsync(
-                ShareScript, [keys.RunningKey(jobId)], [answer.Serialize(), Math.Max(1, (long)Math.Ceiling(remaining.TotalMilliseconds))]);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            cache.ReportUnavailable(exception);
+            await redis.TryAsync(database => database.ScriptEvaluateAsync(
+                ShareScript, [keys.Running(jobId)], [answer.Serialize(), Math.Max(1, (long)Math.Ceiling(remaining.TotalMilliseconds))]));
         }
     }
 
@@ -174,7 +150,7 @@ internal sealed class RunningAnswers(
         }
 
         MarkTerminalLocally(jobId);
-        await OnRedisAsync(db => db.StringSetAsync(keys.RunningKey(jobId), RunningAnswer.Terminal, TerminalMarkLifetime));
+        await redis.TryAsync(database => database.StringSetAsync(keys.Running(jobId), RunningAnswer.Terminal, TerminalMarkLifetime));
     }
 
     /// <summary>What another replica's notice says: the job is terminal.</summary>
@@ -192,7 +168,7 @@ internal sealed class RunningAnswers(
         _local.Remove(jobId);
         if (Enabled)
         {
-            await OnRedisAsync(db => db.KeyDeleteAsync(keys.RunningKey(jobId)));
+            await redis.TryAsync(database => database.KeyDeleteAsync(keys.Running(jobId)));
         }
     }
 
@@ -202,22 +178,4 @@ internal sealed class RunningAnswers(
     public void Dispose() => _local.Dispose();
 
     private bool IsFresh(RunningAnswer answer) => FreshUntil(answer) > time.GetUtcNow();
-
-    private async Task OnRedisAsync(Func<IDatabase, Task> command)
-    {
-        if (shared.Redis is null || !cache.IsAvailable)
-        {
-            return;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
-            await command(redis.GetDatabase());
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            cache.ReportUnavailable(exception);
-        }
-    }
 }

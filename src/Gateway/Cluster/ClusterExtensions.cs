@@ -10,7 +10,6 @@ internal static class ClusterExtensions
     {
         services.AddSingleton<JobNotices>();
         services.AddSingleton<JobLeases>();
-        services.AddSingleton<ClusterFlight>();
         services.AddSingleton<JobEviction>();
         services.AddHostedService<ReplicaSubscription>();
         services.AddHostedService<ReplicaCensus>();

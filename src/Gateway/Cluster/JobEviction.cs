@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Redis;
 
 namespace Gateway.Cluster;
 
@@ -7,7 +8,7 @@ namespace Gateway.Cluster;
 /// replica's memory tier, which would otherwise keep serving a deleted or cancelled job until it expired. A running
 /// job's shared answer goes too: a cancelled job must not be reported running for the rest of its window.
 /// </summary>
-internal sealed class JobEviction(ResponseCache cache, RunningAnswers running, CacheKeys keys, JobNotices notices)
+internal sealed class JobEviction(ResponseCache cache, RunningAnswers running, RedisKeys keys, JobNotices notices)
 {
     /// <returns>Whether the shared store confirmed the removal (false while it is unavailable).</returns>
     public async Task<bool> EvictAsync(string jobId, CancellationToken cancellationToken)

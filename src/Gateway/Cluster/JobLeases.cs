@@ -1,4 +1,4 @@
-using Gateway.Caching;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.Cluster;
@@ -20,7 +20,7 @@ internal enum LeaseOutcome
 /// on a job. Expiry is what makes a crashed or partitioned holder harmless: the lease lapses and another replica
 /// takes over, so nobody waits on a dead holder longer than one lease.
 /// </summary>
-internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKeys keys, Microsoft.Extensions.Options.IOptions<CacheOptions> options)
+internal sealed class JobLeases(SharedRedis redis, RedisKeys keys)
 {
     public const string Fetch = "fetch";
     public const string Poll = "poll";
@@ -38,44 +38,13 @@ internal sealed class JobLeases(SharedStore shared, ResponseCache cache, CacheKe
         return 0
         """;
 
-    public async Task<LeaseOutcome> TryTakeAsync(string kind, string jobId, TimeSpan duration)
-    {
-        if (shared.Redis is null || !cache.IsAvailable)
-        {
-            return LeaseOutcome.Unavailable;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
-            return await redis.GetDatabase().LockTakeAsync(Key(kind, jobId), _holder, duration) ? LeaseOutcome.Taken : LeaseOutcome.Held;
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            cache.ReportUnavailable(exception);
-            return LeaseOutcome.Unavailable;
-        }
-    }
+    public async Task<LeaseOutcome> TryTakeAsync(string kind, string jobId, TimeSpan duration) =>
+        await redis.TryAsync<LeaseOutcome?>(
+            async database => await database.LockTakeAsync(keys.Lease(kind, jobId), _holder, duration) ? LeaseOutcome.Taken : LeaseOutcome.Held,
+            null) ?? LeaseOutcome.Unavailable;
 
     /// <summary>Gives the lease back early; a lease that was lost meanwhile (it expired) is left to its new holder.</summary>
-    public async Task ReleaseAsync(string kind, string jobId)
-    {
-        if (shared.Redis is null)
-        {
-            return;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
-            await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [Key(kind, jobId)], [_holder]);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // It expires by itself; the failure is the cache breaker's business.
-            cache.ReportUnavailable(exception);
-        }
-    }
-
-    private RedisKey Key(string kind, string jobId) => options.Value.InstanceName + keys.LeaseFor(kind, jobId);
+    /// <remarks>One that cannot be given back (Redis away) expires by itself.</remarks>
+    public Task ReleaseAsync(string kind, string jobId) =>
+        redis.TryAsync(database => database.ScriptEvaluateAsync(ReleaseScript, [keys.Lease(kind, jobId)], [_holder]));
 }

@@ -48,13 +48,6 @@ internal sealed record JobNotice(
 
     public static JobNotice Evicted(string jobId) => new(JobNoticeKind.Evicted, jobId);
 
-    /// <summary>The notice for a read this process fetched itself.</summary>
-    public static JobNotice For(string jobId, JobRead read) =>
-        read.Failure != UpstreamFailure.None ? new(JobNoticeKind.Failed, jobId, read.Failure)
-        : read.Outcome == CacheOutcome.MissStored && read.CacheAvailable ? new(JobNoticeKind.Stored, jobId, StatusCode: read.StatusCode)
-        : new(JobNoticeKind.Response, jobId, StatusCode: read.StatusCode, ContentType: read.ContentType, Body: read.Body, RetryAfterHint: read.RetryAfterHint,
-            AnsweredAt: read.AnsweredAt);
-
     /// <summary>The running answer a Response notice carries, shareable within its window; null for anything else.</summary>
     public RunningAnswer? RunningAnswer() =>
         Kind == JobNoticeKind.Response && AnsweredAt is { } at && StatusCode == StatusCodes.Status200OK && !IsTerminalAnswer
@@ -63,20 +56,6 @@ internal sealed record JobNotice(
 
     /// <summary>Whether this is a Response notice with a terminal 200 (one that was not stored, or it would be Stored).</summary>
     public bool IsTerminalAnswer => Kind == JobNoticeKind.Response && StatusCode == StatusCodes.Status200OK && JobStatus.IsTerminal(JobStatus.Read(Body.Span));
-
-    /// <summary>The read a notice stands for, except <see cref="JobNoticeKind.Stored"/> ones, which are read from the cache.</summary>
-    public JobRead ToRead()
-    {
-        if (Kind == JobNoticeKind.Failed)
-        {
-            return new JobRead(Failure, 0, null, default, null, CacheOutcome.Miss, true, Collapsed: true);
-        }
-
-        // A terminal body that was not stored (its presigned URLs expire too soon) is still the final answer.
-        var terminal = IsTerminalAnswer;
-        return new JobRead(UpstreamFailure.None, StatusCode, ContentType, Body, terminal ? CachedResponse.ComputeETag(Body.Span) : null,
-            CacheOutcome.Miss, true, Collapsed: true, RetryAfterHint: RetryAfterHint);
-    }
 
     public byte[] Serialize(Guid origin)
     {

@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -11,7 +12,7 @@ namespace Gateway.Cluster;
 /// request, never a wrong answer or an endless wait.
 /// </summary>
 internal sealed class JobNotices(
-    SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
+    SharedRedis redis, RedisKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -19,13 +20,13 @@ internal sealed class JobNotices(
     // bodies are not broadcast: a replica that misses a notice finds the lease free and fetches for itself.
     private const int MaxSharedBodyBytes = 1 << 20;
 
-    private readonly RedisChannel _channel = RedisChannel.Literal(options.Value.InstanceName + keys.NoticeChannel);
+    private readonly RedisChannel _channel = keys.NoticeChannel;
 
     /// <summary>Tells this process's own notices apart from other replicas' when they come back over the channel.</summary>
     public Guid Origin { get; } = Guid.NewGuid();
 
     /// <summary>Whether notices can reach other replicas at all (a Redis is configured).</summary>
-    public bool Shared => shared.Redis is not null;
+    public bool Shared => redis.IsConfigured;
 
     /// <summary>Calls <paramref name="listener"/> with every notice about the job until the subscription is disposed.</summary>
     public IDisposable Subscribe(string jobId, Action<JobNotice> listener)
@@ -49,26 +50,15 @@ internal sealed class JobNotices(
     public async Task PublishAsync(JobNotice notice)
     {
         Deliver(notice);
-        if (shared.Redis is null || !cache.IsAvailable || notice.Body.Length > MaxSharedBodyBytes)
+        if (notice.Body.Length <= MaxSharedBodyBytes)
         {
-            return;
-        }
-
-        try
-        {
-            var redis = await shared.Redis.GetAsync();
-            await redis.GetSubscriber().PublishAsync(_channel, notice.Serialize(Origin));
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // Logged once by the breaker, not per notice.
-            cache.ReportUnavailable(exception);
+            await redis.TryAsync(database => database.PublishAsync(_channel, notice.Serialize(Origin)));
         }
     }
 
     /// <summary>Subscribes this process to the deployment's channel; StackExchange.Redis restores it after a reconnect.</summary>
-    internal async Task SubscribeToReplicasAsync(IConnectionMultiplexer redis) =>
-        await redis.GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message));
+    internal async Task SubscribeToReplicasAsync() =>
+        await (await redis.ConnectAsync()).GetSubscriber().SubscribeAsync(_channel, (_, message) => OnMessage(message));
 
     internal TimeSpan RetryInterval => options.Value.RedisRetryInterval;
 

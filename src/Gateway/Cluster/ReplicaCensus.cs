@@ -1,6 +1,5 @@
-using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Upstream;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Gateway.Cluster;
@@ -13,7 +12,7 @@ namespace Gateway.Cluster;
 /// assuming fewer would let them overspend together.
 /// </summary>
 internal sealed class ReplicaCensus(
-    SharedStore shared, UpstreamBudget budget, CacheKeys keys, IOptions<CacheOptions> options, ILogger<ReplicaCensus> logger) : BackgroundService
+    SharedRedis redis, UpstreamBudget budget, RedisKeys keys, ILogger<ReplicaCensus> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
@@ -28,12 +27,12 @@ internal sealed class ReplicaCensus(
         """;
 
     private readonly RedisValue _me = Guid.NewGuid().ToString("N");
-    private readonly RedisKey _set = options.Value.InstanceName + "replicas:" + keys.NoticeChannel;
+    private readonly RedisKey _set = keys.Census;
     private bool _counted;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (shared.Redis is null)
+        if (!redis.IsConfigured)
         {
             return;
         }
@@ -49,40 +48,28 @@ internal sealed class ReplicaCensus(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (shared.Redis is null || !Volatile.Read(ref _counted))
-        {
-            return;
-        }
-
-        try
+        if (Volatile.Read(ref _counted))
         {
             // Leaving promptly hands this replica's share to the others at their next count, not three periods later.
-            var redis = await shared.Redis.GetAsync();
-            await redis.GetDatabase().SortedSetRemoveAsync(_set, _me);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // It drops out by itself after three periods (and the connection may already be closed at shutdown).
+            // If Redis is away it drops out by itself after three periods.
+            await redis.TryOutsideBreakerAsync(database => database.SortedSetRemoveAsync(_set, _me), false);
         }
     }
 
     private async Task CountAsync()
     {
-        try
+        var silentAfter = (long)(Period * 3).TotalMilliseconds;
+        var count = await redis.TryOutsideBreakerAsync<int?>(async database => (int)(long)await database.ScriptEvaluateAsync(CountScript, [_set], [_me, silentAfter]), null);
+        if (count is not { } replicas)
         {
-            var redis = await shared.Redis!.GetAsync();
-            var silentAfter = (long)(Period * 3).TotalMilliseconds;
-            var count = (int)(long)await redis.GetDatabase().ScriptEvaluateAsync(CountScript, [_set], [_me, silentAfter]);
-            Volatile.Write(ref _counted, true);
-            if (count != budget.Replicas)
-            {
-                budget.ShareWith(count);
-                logger.BudgetShared(count, budget.JobPollsPerSecond, budget.RequestsPerSecond);
-            }
+            return;
         }
-        catch (Exception exception) when (RedisOutage.Is(exception))
+
+        Volatile.Write(ref _counted, true);
+        if (replicas != budget.Replicas)
         {
-            // The cache breaker reports Redis outages; the last count stands meanwhile.
+            budget.ShareWith(replicas);
+            logger.BudgetShared(replicas, budget.JobPollsPerSecond, budget.RequestsPerSecond);
         }
     }
 }

@@ -1,4 +1,4 @@
-using Gateway.Caching;
+using Gateway.Redis;
 
 namespace Gateway.Cluster;
 
@@ -6,11 +6,11 @@ namespace Gateway.Cluster;
 /// Joins this replica to its deployment's notice channel at start-up, retrying while Redis is down. Once subscribed,
 /// StackExchange.Redis re-subscribes by itself after every reconnect.
 /// </summary>
-internal sealed class ReplicaSubscription(SharedStore shared, JobNotices notices, ILogger<ReplicaSubscription> logger) : BackgroundService
+internal sealed class ReplicaSubscription(SharedRedis redis, JobNotices notices, ILogger<ReplicaSubscription> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (shared.Redis is null)
+        if (!redis.IsConfigured)
         {
             return;
         }
@@ -20,7 +20,7 @@ internal sealed class ReplicaSubscription(SharedStore shared, JobNotices notices
         {
             try
             {
-                await notices.SubscribeToReplicasAsync(await shared.Redis.GetAsync());
+                await notices.SubscribeToReplicasAsync();
                 logger.JoinedReplicas();
                 return;
             }

@@ -1,7 +1,7 @@
-using Gateway.Hosting;
 using System.Diagnostics;
-using Gateway.OpenApi;
 using Gateway.Auth;
+using Gateway.Hosting;
+using Gateway.OpenApi;
 using Gateway.Problems;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -22,6 +22,9 @@ internal static class JobEndpoints
         services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindSettings(JobOptions.SectionName);
         services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
         services.AddSingleton<JobReader>();
+        services.AddSingleton<JobMisses>();
+        services.AddSingleton<JobFetch>();
+        services.AddSingleton<NoticeReads>();
         services.AddSingleton<JobWatcher>();
         return services;
     }
@@ -45,10 +48,7 @@ internal static class JobEndpoints
         JobReader reader,
         JobWatcher watcher,
         IOptions<JobOptions> jobs,
-        IOptions<UpstreamOptions> upstream,
-        UpstreamCircuit circuit,
-        UpstreamBudget budget,
-        TeamQuotas quotas,
+        UpstreamRefusals refusals,
         ILogger<JobReader> logger,
         CancellationToken cancellationToken)
     {
@@ -74,26 +74,24 @@ internal static class JobEndpoints
             read = await reader.ReadAsync(jobId, context.Team(), cancellationToken);
         }
 
-        if (read.Failure != UpstreamFailure.None || read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        if (read.Failure != UpstreamFailure.None)
         {
             context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
-            return read.Failure switch
-            {
-                UpstreamFailure.Unreachable => GatewayProblems.UpstreamUnreachable(context),
-                UpstreamFailure.TimedOut => GatewayProblems.UpstreamTimeout(context),
-                UpstreamFailure.TooLarge => GatewayProblems.UpstreamTooLarge(context),
-                UpstreamFailure.BudgetExhausted => GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: true)),
-                UpstreamFailure.QuotaExceeded => GatewayProblems.QuotaExceeded(context, context.Team(), quotas.View(context.Team())),
-                UpstreamFailure.CircuitOpen => GatewayProblems.UpstreamCircuitOpen(
-                    context, RetryAfterHint.Bounded(circuit.RemainingBreak, upstream.Value.ThrottledRetryAfter)),
-                _ => AuthRejected(context, logger, read.StatusCode),
-            };
+            return refusals.ForJobRead(context, read.Failure);
+        }
+
+        if (read.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            // The server key was refused: the caller's own key is not at fault and must not be told Reducto's answer.
+            context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read);
+            logger.AuthRejected(read.StatusCode);
+            return GatewayProblems.UpstreamAuthRejected(context);
         }
 
         TimeSpan? retryAfter = null;
         if (read.StatusCode == StatusCodes.Status429TooManyRequests)
         {
-            retryAfter = RetryAfterHint.Bounded(read.RetryAfterHint, upstream.Value.ThrottledRetryAfter);
+            retryAfter = refusals.Throttled(read.RetryAfterHint);
             logger.Throttled(jobId, retryAfter.Value);
         }
 
@@ -110,11 +108,5 @@ internal static class JobEndpoints
         return read.Failure == UpstreamFailure.None && !read.EndsWait && remaining > TimeSpan.Zero
             ? await watcher.WaitAsync(jobId, team, read, remaining, cancellationToken)
             : read;
-    }
-
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult AuthRejected(HttpContext context, ILogger logger, int statusCode)
-    {
-        logger.AuthRejected(statusCode);
-        return GatewayProblems.UpstreamAuthRejected(context);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Jobs;
@@ -19,8 +20,8 @@ internal sealed class JobWatcher
     private readonly Lock _gate = new();
     private readonly JobReader _reader;
     private readonly JobNotices _notices;
-    private readonly ClusterFlight _cluster;
-    private readonly CacheKeys _keys;
+    private readonly NoticeReads _noticeReads;
+    private readonly RedisKeys _keys;
     private readonly IOptions<JobOptions> _options;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
@@ -29,8 +30,8 @@ internal sealed class JobWatcher
     public JobWatcher(
         JobReader reader,
         JobNotices notices,
-        ClusterFlight cluster,
-        CacheKeys keys,
+        NoticeReads noticeReads,
+        RedisKeys keys,
         IOptions<JobOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -39,7 +40,7 @@ internal sealed class JobWatcher
     {
         _reader = reader;
         _notices = notices;
-        _cluster = cluster;
+        _noticeReads = noticeReads;
         _keys = keys;
         _options = options;
         _time = time;
@@ -197,7 +198,7 @@ internal sealed class JobWatcher
     {
         try
         {
-            if (await _cluster.ReadAsync(notice, key) is { } read)
+            if (await _noticeReads.ReadAsync(notice, key) is { } read)
             {
                 watch.Offer(read);
             }

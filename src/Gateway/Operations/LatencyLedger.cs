@@ -1,4 +1,4 @@
-using Gateway.Caching;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.Operations;
@@ -16,7 +16,7 @@ internal sealed record LatencyMinute(long Minute, long[] Hits, long[] Misses)
 /// deployment's percentiles. Counts Redis has not taken are kept and added when it answers again, while their minute
 /// is still in the ring.
 /// </summary>
-internal sealed class LatencyLedger(SharedStore shared, ResponseCache cache, CacheKeys keys)
+internal sealed class LatencyLedger(SharedRedis redis, RedisKeys keys)
 {
     public const int Minutes = 60;
     private const int Buckets = LatencyBuckets.Count;
@@ -47,25 +47,20 @@ internal sealed class LatencyLedger(SharedStore shared, ResponseCache cache, Cac
     /// <summary>Adds the counts Redis has not seen yet.</summary>
     public async Task FlushAsync()
     {
-        if (shared.Redis is not { } redis || !cache.IsAvailable)
-        {
-            return;
-        }
-
         var slots = _ring.OfType<Slot>().Where(static slot => slot.Pending.Any(static count => count != 0)).ToArray();
-        if (slots.Length == 0)
+        if (slots.Length == 0 || !redis.IsReachable)
         {
             return;
         }
 
-        try
+        // On failure the counts stay pending for the next flush: Redis may have taken part of the batch, so a few can be added twice.
+        var written = await redis.TryAsync(async database =>
         {
-            var database = (await redis.GetAsync()).GetDatabase();
             var batch = database.CreateBatch();
             var writes = new List<Task>();
             foreach (var slot in slots)
             {
-                var key = Key(slot.Minute);
+                var key = keys.UsageLatency(slot.Minute);
                 for (var i = 0; i < slot.Pending.Length; i++)
                 {
                     if (slot.Pending[i] != 0)
@@ -79,52 +74,36 @@ internal sealed class LatencyLedger(SharedStore shared, ResponseCache cache, Cac
 
             batch.Execute();
             await Task.WhenAll(writes);
+        });
+        if (written)
+        {
             foreach (var slot in slots)
             {
                 Array.Clear(slot.Pending);
             }
         }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            // Kept for the next flush: Redis may have taken part of the batch, so a few counts can be added twice.
-            cache.ReportUnavailable(exception);
-        }
     }
 
     /// <summary>The deployment's histograms from Redis, plus what this replica has not flushed; null when Redis cannot answer.</summary>
-    public async Task<LatencyMinute[]?> ReadSharedAsync(long first, long last)
+    public Task<LatencyMinute[]?> ReadSharedAsync(long first, long last) => redis.TryAsync<LatencyMinute[]?>(async database =>
     {
-        if (shared.Redis is not { } redis || !cache.IsAvailable)
+        var minutes = Span(first, last);
+        var hashes = await Task.WhenAll(minutes.Select(minute => database.HashGetAllAsync(keys.UsageLatency(minute))));
+        return [.. minutes.Select((minute, i) =>
         {
-            return null;
-        }
-
-        try
-        {
-            var database = (await redis.GetAsync()).GetDatabase();
-            var minutes = Span(first, last);
-            var hashes = await Task.WhenAll(minutes.Select(minute => database.HashGetAllAsync(Key(minute))));
-            return [.. minutes.Select((minute, i) =>
+            var point = LatencyMinute.Empty(minute);
+            foreach (var entry in hashes[i])
             {
-                var point = LatencyMinute.Empty(minute);
-                foreach (var entry in hashes[i])
+                if (ParseField(entry.Name.ToString()) is { } index)
                 {
-                    if (ParseField(entry.Name.ToString()) is { } index)
-                    {
-                        Into(point, index) += (long)entry.Value;
-                    }
+                    Into(point, index) += (long)entry.Value;
                 }
+            }
 
-                AddOwn(point, static slot => slot.Pending);
-                return point;
-            })];
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
-        {
-            cache.ReportUnavailable(exception);
-            return null;
-        }
-    }
+            AddOwn(point, static slot => slot.Pending);
+            return point;
+        })];
+    }, null);
 
     /// <summary>This replica's own histograms.</summary>
     public LatencyMinute[] ReadLocal(long first, long last) => [.. Span(first, last).Select(minute =>
@@ -182,8 +161,6 @@ internal sealed class LatencyLedger(SharedStore shared, ResponseCache cache, Cac
     private static int Index(long minute) => (int)(minute % Minutes);
 
     private static long[] Span(long first, long last) => [.. Enumerable.Range(0, (int)(last - first + 1)).Select(i => first + i)];
-
-    private RedisKey Key(long minute) => keys.UsageFor("latency-m", minute);
 
     private static RedisValue Field(int index) => index < Buckets ? "h|" + index : "m|" + (index - Buckets);
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
@@ -16,13 +16,13 @@ internal sealed class OperationsGauges
     private static readonly double[] Quantiles = [0.5, 0.99];
 
     public OperationsGauges(
-        IMeterFactory meters, SharedStore shared, ResponseCache cache, UpstreamCircuit circuit, UpstreamBudget budget,
+        IMeterFactory meters, SharedRedis redis, UpstreamCircuit circuit, UpstreamBudget budget,
         IOptions<UpstreamOptions> upstream, LatencyLedger latency, TimeProvider time)
     {
         var meter = meters.Create(GatewayMetrics.MeterName);
 
         // Not listed without Redis: "none" is neither up nor down, and an alert on 0 must not fire for it.
-        meter.CreateObservableGauge("gateway.redis.up", () => shared.Redis is null ? [] : new[] { new Measurement<int>(cache.IsAvailable ? 1 : 0) },
+        meter.CreateObservableGauge("gateway.redis.up", () => redis.IsConfigured ? new[] { new Measurement<int>(redis.IsReachable ? 1 : 0) } : [],
             description: "1 while Redis answers, 0 while the gateway serves without it; not listed when no Redis is configured");
         meter.CreateObservableGauge("gateway.upstream.circuit.open", () => circuit.IsOpen ? 1 : 0,
             description: "1 while the upstream circuit is open (job reads get 503 at once), else 0");

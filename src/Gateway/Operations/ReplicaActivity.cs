@@ -1,6 +1,5 @@
 using System.Globalization;
-using Gateway.Caching;
-using Microsoft.Extensions.Options;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.Operations;
@@ -13,54 +12,41 @@ internal readonly record struct WaitingCounts(int JobsWatched, int CallersWaitin
 /// field of a hash the replicas share, and reads the sum of the fields written recently. A replica that stops
 /// writing (stopped, crashed, cut off) stops counting after <see cref="StaleAfter"/>; its field is removed then.
 /// </summary>
-internal sealed class ReplicaActivity(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<CacheOptions> options, TimeProvider time)
+internal sealed class ReplicaActivity(SharedRedis redis, RedisKeys keys, TimeProvider time)
 {
     private readonly RedisValue _me = Guid.NewGuid().ToString("N");
-    private readonly RedisKey _hash = options.Value.InstanceName + "replicas:activity:" + keys.NoticeChannel;
+    private readonly RedisKey _hash = keys.ReplicaActivity;
 
     public static TimeSpan StaleAfter { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The deployment's counts, this replica's included; null without Redis or while it does not answer.</summary>
-    public async Task<WaitingCounts?> ShareAsync(WaitingCounts own)
+    public Task<WaitingCounts?> ShareAsync(WaitingCounts own) => redis.TryAsync<WaitingCounts?>(async database =>
     {
-        if (shared.Redis is not { } redis || !cache.IsAvailable)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.HashSetAsync(_hash, _me, string.Create(CultureInfo.InvariantCulture, $"{own.JobsWatched}|{own.CallersWaiting}|{now}"));
+        await database.KeyExpireAsync(_hash, StaleAfter * 2);
+        var watched = 0;
+        var waiting = 0;
+        var stale = new List<RedisValue>();
+        foreach (var entry in await database.HashGetAllAsync(_hash))
         {
-            return null;
-        }
-
-        try
-        {
-            var database = (await redis.GetAsync()).GetDatabase();
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            await database.HashSetAsync(_hash, _me, string.Create(CultureInfo.InvariantCulture, $"{own.JobsWatched}|{own.CallersWaiting}|{now}"));
-            await database.KeyExpireAsync(_hash, StaleAfter * 2);
-            var watched = 0;
-            var waiting = 0;
-            var stale = new List<RedisValue>();
-            foreach (var entry in await database.HashGetAllAsync(_hash))
+            // Each replica's own clock: 30 s of tolerance is far more than replicas' clocks disagree by.
+            var parts = entry.Value.ToString().Split('|');
+            if (parts.Length != 3 || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var at) || now - at > StaleAfter.TotalMilliseconds)
             {
-                var parts = entry.Value.ToString().Split('|');
-                if (parts.Length != 3 || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var at) || now - at > StaleAfter.TotalMilliseconds)
-                {
-                    stale.Add(entry.Name);
-                    continue;
-                }
-
-                watched += int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) ? w : 0;
-                waiting += int.TryParse(parts[1], CultureInfo.InvariantCulture, out var c) ? c : 0;
+                stale.Add(entry.Name);
+                continue;
             }
 
-            if (stale.Count > 0)
-            {
-                await database.HashDeleteAsync(_hash, [.. stale]);
-            }
+            watched += int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) ? w : 0;
+            waiting += int.TryParse(parts[1], CultureInfo.InvariantCulture, out var c) ? c : 0;
+        }
 
-            return new WaitingCounts(watched, waiting);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
+        if (stale.Count > 0)
         {
-            cache.ReportUnavailable(exception);
-            return null;
+            await database.HashDeleteAsync(_hash, [.. stale]);
         }
-    }
+
+        return new WaitingCounts(watched, waiting);
+    }, null);
 }

@@ -1,5 +1,5 @@
 using Gateway.Auth;
-using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -8,7 +8,7 @@ namespace Gateway.Operations;
 
 /// <summary>The status strip, read when the page asks: every part is a field in memory, so it is always current.</summary>
 internal sealed class StatusStrip(
-    SharedStore shared, ResponseCache cache, UpstreamCircuit circuit, UpstreamBudget budget, GatewayKeys keys,
+    SharedRedis redis, UpstreamCircuit circuit, UpstreamBudget budget, GatewayKeys keys,
     IOptions<GatewayKeyOptions> keyOptions, TimeProvider time)
 {
     public OperationsStatus Read(WaitingCounts waiting)
@@ -21,7 +21,7 @@ internal sealed class StatusStrip(
             .OrderBy(static key => key.NotAfter)
             .ToArray();
         return new OperationsStatus(
-            shared.Redis is null ? "none" : cache.IsAvailable ? "up" : "degraded",
+            !redis.IsConfigured ? "none" : redis.IsReachable ? "up" : "degraded",
             circuit.State.CircuitState switch
             {
                 CircuitState.Open => "open",

@@ -8,6 +8,7 @@ internal static class ProblemsExtensions
         services.AddProblemDetails();
         // After the platform's writer (AddProblemDetails registers it), so it only answers what that one declines.
         services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
+        services.AddSingleton<UpstreamRefusals>();
         return services;
     }
 }

@@ -17,17 +17,16 @@ internal static class ForwardingGate
 {
     public static async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        var budget = context.RequestServices.GetRequiredService<UpstreamBudget>();
-        if (!await budget.AcquireRequestAsync(context.Team(), context.RequestAborted))
+        var refusals = context.RequestServices.GetRequiredService<UpstreamRefusals>();
+        if (!await context.RequestServices.GetRequiredService<UpstreamBudget>().AcquireRequestAsync(context.Team(), context.RequestAborted))
         {
-            await GatewayProblems.BudgetExhausted(context, budget.RetryAfter(jobPoll: false)).ExecuteAsync(context);
+            await refusals.BudgetExhausted(context, jobPoll: false).ExecuteAsync(context);
             return;
         }
 
-        var quotas = context.RequestServices.GetRequiredService<TeamQuotas>();
-        if (!await quotas.TryChargeAsync(context.Team()))
+        if (!await context.RequestServices.GetRequiredService<TeamQuotas>().TryChargeAsync(context.Team()))
         {
-            await GatewayProblems.QuotaExceeded(context, context.Team(), quotas.View(context.Team())).ExecuteAsync(context);
+            await refusals.QuotaExceeded(context).ExecuteAsync(context);
             return;
         }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Gateway.Caching;
+using Gateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -20,7 +20,7 @@ internal readonly record struct QuotaView(long Limit, long Used, DateTimeOffset 
 /// call the quota allows (it may allow up to one quota more per replica during the outage), and never a 401 or 5xx.
 /// Cache hits cost nothing and are never counted.
 /// </summary>
-internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheKeys keys, IOptions<TeamOptions> teams, TimeProvider time)
+internal sealed class TeamQuotas(SharedRedis redis, RedisKeys keys, IOptions<TeamOptions> teams, TimeProvider time)
 {
     // Adds the calls (this one and any counted locally during an outage); refuses this one if it passes the quota.
     private const string ChargeScript = """
@@ -65,23 +65,20 @@ internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheK
         var now = time.GetUtcNow();
         var day = Day(now);
         var tally = TallyFor(team, day);
-        if (shared.Redis is { } redis && cache.IsAvailable)
+        if (redis.IsReachable)
         {
             var offline = Interlocked.Exchange(ref tally.Offline, 0);
-            try
+            var key = keys.Quota(team, day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
+            var expireAt = ResetAfter(now).AddHours(1).ToUnixTimeSeconds();
+            var result = await redis.TryAsync<long?>(
+                async database => (long)await database.ScriptEvaluateAsync(ChargeScript, [key], [1 + offline, limit, expireAt]), null);
+            if (result is { } charged)
             {
-                var connection = await redis.GetAsync();
-                var key = keys.QuotaFor(team, day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));
-                var expireAt = ResetAfter(now).AddHours(1).ToUnixTimeSeconds();
-                var result = (long)await connection.GetDatabase().ScriptEvaluateAsync(ChargeScript, [key], [1 + offline, limit, expireAt]);
-                Volatile.Write(ref tally.Used, Math.Abs(result));
-                return result > 0;
+                Volatile.Write(ref tally.Used, Math.Abs(charged));
+                return charged > 0;
             }
-            catch (Exception exception) when (RedisOutage.Is(exception))
-            {
-                cache.ReportUnavailable(exception);
-                Interlocked.Add(ref tally.Offline, offline);
-            }
+
+            Interlocked.Add(ref tally.Offline, offline);
         }
 
         // Counting here alone: no shared store, or it is down.
@@ -91,7 +88,7 @@ internal sealed class TeamQuotas(SharedStore shared, ResponseCache cache, CacheK
             return false;
         }
 
-        if (shared.Redis is not null)
+        if (redis.IsConfigured)
         {
             Interlocked.Increment(ref tally.Offline);
         }

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Gateway.Hosting;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;

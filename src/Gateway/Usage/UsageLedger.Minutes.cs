@@ -1,4 +1,3 @@
-using Gateway.Caching;
 using StackExchange.Redis;
 
 namespace Gateway.Usage;
@@ -20,20 +19,16 @@ internal sealed partial class UsageLedger
     /// <param name="last">The last minute, included.</param>
     public async Task<MinutesUsage> ReadMinutesAsync(long first, long last)
     {
-        if (Shared)
+        var shared = await redis.TryAsync<MinutesUsage?>(async database =>
         {
-            try
-            {
-                var database = (await shared.Redis!.GetAsync()).GetDatabase();
-                var hashes = await Task.WhenAll(Span(first, last).Select(minute => database.HashGetAllAsync(Key("m", minute))));
-                var minutes = Span(first, last).Select((minute, i) => Parse(minute, hashes[i])).ToArray();
-                AddLocalMinutes(minutes, first, static bucket => bucket.Pending);
-                return new MinutesUsage(true, minutes);
-            }
-            catch (Exception exception) when (RedisOutage.Is(exception))
-            {
-                cache.ReportUnavailable(exception);
-            }
+            var hashes = await Task.WhenAll(Span(first, last).Select(minute => database.HashGetAllAsync(keys.Usage("m", minute))));
+            var minutes = Span(first, last).Select((minute, i) => Parse(minute, hashes[i])).ToArray();
+            AddLocalMinutes(minutes, first, static bucket => bucket.Pending);
+            return new MinutesUsage(true, minutes);
+        }, null);
+        if (shared is not null)
+        {
+            return shared;
         }
 
         var local = Span(first, last).Select(static minute => new MinuteUsage(minute, new Dictionary<string, long[]>(StringComparer.Ordinal))).ToArray();

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Gateway.Caching;
+using Gateway.Redis;
 using StackExchange.Redis;
 
 namespace Gateway.Usage;
@@ -19,7 +19,7 @@ internal sealed record UsageCounts(long[] Values)
 /// Without Redis, or while it is down, an answer covers this replica; counts not yet in Redis are kept and added
 /// when it answers again.
 /// </summary>
-internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cache, CacheKeys keys, TimeProvider time)
+internal sealed partial class UsageLedger(SharedRedis redis, RedisKeys keys, TimeProvider time)
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
     private static readonly int Counters = Enum.GetValues<UsageCounter>().Length;
@@ -30,7 +30,7 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
     private readonly ConcurrentDictionary<(string Team, long Minute), Bucket> _buckets = new();
 
     /// <summary>Whether answers come from the deployment's counts (Redis answering) or this replica's.</summary>
-    public bool Shared => shared.Redis is not null && cache.IsAvailable;
+    public bool Shared => redis.IsReachable;
 
     public void Count(string team, UsageCounter counter) => Increment(BucketFor(team), counter);
 
@@ -70,16 +70,9 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
     {
         var now = Minute(time.GetUtcNow());
         var dayStart = Minute(new DateTimeOffset(time.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero));
-        if (Shared)
+        if (await redis.TryAsync<Dictionary<string, (UsageCounts, UsageCounts)>?>(database => ReadSharedAsync(database, team, now, dayStart), null) is { } shared)
         {
-            try
-            {
-                return await ReadSharedAsync(team, now, dayStart);
-            }
-            catch (Exception exception) when (RedisOutage.Is(exception))
-            {
-                cache.ReportUnavailable(exception);
-            }
+            return shared;
         }
 
         var result = new Dictionary<string, (UsageCounts, UsageCounts)>(StringComparer.Ordinal);
@@ -91,7 +84,7 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
     public async Task FlushAsync()
     {
         Prune();
-        if (shared.Redis is not { } redis || !cache.IsAvailable)
+        if (!redis.IsReachable)
         {
             return;
         }
@@ -118,15 +111,14 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
             return;
         }
 
-        try
+        var written = await redis.TryAsync(async database =>
         {
-            var database = (await redis.GetAsync()).GetDatabase();
             var batch = database.CreateBatch();
             var writes = new List<Task>();
             foreach (var (team, minute, deltas) in taken)
             {
-                var minuteKey = Key("m", minute);
-                var hourKey = Key("h", minute / 60);
+                var minuteKey = keys.Usage("m", minute);
+                var hourKey = keys.Usage("h", minute / 60);
                 for (var i = 0; i < Counters; i++)
                 {
                     if (deltas[i] != 0)
@@ -142,27 +134,27 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
 
             batch.Execute();
             await Task.WhenAll(writes);
-        }
-        catch (Exception exception) when (RedisOutage.Is(exception))
+        });
+        if (written)
         {
-            // Kept for the next flush: Redis may have taken part of the batch, so a few counts can be added twice.
-            cache.ReportUnavailable(exception);
-            foreach (var (team, minute, deltas) in taken)
+            return;
+        }
+
+        // Kept for the next flush: Redis may have taken part of the batch, so a few counts can be added twice.
+        foreach (var (team, minute, deltas) in taken)
+        {
+            var bucket = _buckets.GetOrAdd((team, minute), static _ => new Bucket(Counters));
+            for (var i = 0; i < Counters; i++)
             {
-                var bucket = _buckets.GetOrAdd((team, minute), static _ => new Bucket(Counters));
-                for (var i = 0; i < Counters; i++)
-                {
-                    Interlocked.Add(ref bucket.Pending[i], deltas[i]);
-                }
+                Interlocked.Add(ref bucket.Pending[i], deltas[i]);
             }
         }
     }
 
-    private async Task<Dictionary<string, (UsageCounts, UsageCounts)>> ReadSharedAsync(string? team, long now, long dayStart)
+    private async Task<Dictionary<string, (UsageCounts, UsageCounts)>?> ReadSharedAsync(IDatabase database, string? team, long now, long dayStart)
     {
-        var database = (await shared.Redis!.GetAsync()).GetDatabase();
-        var hours = Enumerable.Range(0, (int)(now / 60 - dayStart / 60) + 1).Select(h => Key("h", dayStart / 60 + h)).ToArray();
-        var minutes = Enumerable.Range(0, 60).Select(m => Key("m", now - m)).ToArray();
+        var hours = Enumerable.Range(0, (int)(now / 60 - dayStart / 60) + 1).Select(h => keys.Usage("h", dayStart / 60 + h)).ToArray();
+        var minutes = Enumerable.Range(0, 60).Select(m => keys.Usage("m", now - m)).ToArray();
         var today = await Task.WhenAll(hours.Select(key => database.HashGetAllAsync(key)));
         var lastHour = await Task.WhenAll(minutes.Select(key => database.HashGetAllAsync(key)));
 
@@ -234,8 +226,6 @@ internal sealed partial class UsageLedger(SharedStore shared, ResponseCache cach
     private static UsageCounts Empty() => UsageCounts.Zero();
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
-
-    private RedisKey Key(string span, long index) => keys.UsageFor(span, index);
 
     private static RedisValue Field(string team, UsageCounter counter) => team + "|" + (int)counter;
 

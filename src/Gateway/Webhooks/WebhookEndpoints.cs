@@ -1,6 +1,6 @@
-using Gateway.Hosting;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,7 +50,7 @@ internal static class WebhookEndpoints
             return GatewayProblems.WebhookTooLarge(context, MaxBodyBytes);
         }
 
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var body = await BoundedBodyReader.ReadAsync(context.Request.Body, context.Request.ContentLength, MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
             return GatewayProblems.WebhookTooLarge(context, MaxBodyBytes);
@@ -108,22 +108,4 @@ internal static class WebhookEndpoints
     private static bool SecretsEqual(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Caching;
 using Gateway.Jobs;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -92,12 +93,10 @@ public sealed class ReplicaCoalescingTests(RedisServer redis)
         Assert.Equal(2, set.Upstream.Requests.CountForJob(id));
     }
 
-    private static string Key(GatewayFactory replica, string id) => replica.Services.GetRequiredService<CacheKeys>().ForJob(id);
+    private static string Key(GatewayFactory replica, string id) => replica.Services.GetRequiredService<RedisKeys>().ForJob(id);
 
-    // The Redis key exactly as the replicas build it: their shared instance prefix, then the lease name.
     private static string LeaseKey(GatewayFactory replica, string id) =>
-        replica.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CacheOptions>>().Value.InstanceName +
-        replica.Services.GetRequiredService<CacheKeys>().LeaseFor("fetch", id);
+        replica.Services.GetRequiredService<RedisKeys>().Lease("fetch", id).ToString();
 
     private static async Task<(HttpStatusCode Status, byte[] Body, string? CacheStatus)> ReadAsync(HttpClient client, string id)
     {

@@ -45,8 +45,17 @@ public sealed class PreferWaitTests : GatewayTest
         // It stopped when its only caller left.
         await Eventually.Until(() => Gateway.Services.GetRequiredService<JobWatcher>().Watching == 0, because: "the watch stops when nobody waits");
         var afterwards = Volatile.Read(ref polls);
-        await Task.Delay(600, Cancel);
+
+        // A watch on another job polls 100, 200 and 400 ms apart: by its fourth read a watch left running on the first
+        // job (at most 400 ms between polls) would have polled again.
+        var other = NewId("job-");
+        var otherReads = 0;
+        Upstream.Script.Respond(other, () => new Reducto.StandIn.ScriptedResponse(
+            200, Encoding.UTF8.GetBytes($$"""{"job_id":"{{other}}","status":"Pending","progress":{{Interlocked.Increment(ref otherReads)}}}""")));
+        var otherWait = GetJobAsync(other, "wait=2");
+        await Eventually.Until(() => Volatile.Read(ref otherReads) >= 4, because: "the other job's watch polls three times");
         Assert.Equal(afterwards, Volatile.Read(ref polls));
+        (await otherWait).Dispose();
     }
 
     [Fact]

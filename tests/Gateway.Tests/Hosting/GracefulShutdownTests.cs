@@ -2,7 +2,7 @@ using System.Net;
 using Gateway.Tests.Infrastructure;
 using Reducto.StandIn;
 
-namespace Gateway.Tests.Startup;
+namespace Gateway.Tests.Hosting;
 
 public sealed class GracefulShutdownTests
 {

@@ -1,10 +1,11 @@
 using System.Buffers;
 
-namespace Gateway.Upstream;
+namespace Gateway.Hosting;
 
 /// <summary>
-/// Reads a response body into one exactly sized array: it is cached and shared as is, so it must not be a pooled
-/// buffer. When the length is known the array is allocated once; otherwise pooled buffers grow and one copy is made.
+/// Reads a body (an upstream response, a webhook) into one exactly sized array, or null past the limit. Upstream bodies
+/// are cached and shared as is, so the array must not be a pooled buffer. When the length is known it is allocated
+/// once; otherwise pooled buffers grow and one copy is made.
 /// </summary>
 internal static class BoundedBodyReader
 {

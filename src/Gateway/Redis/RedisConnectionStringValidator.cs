@@ -1,7 +1,8 @@
+using Gateway.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Gateway.Caching;
+namespace Gateway.Redis;
 
 /// <summary>
 /// Parses <c>ConnectionStrings:Redis</c> at start-up. It is otherwise first parsed when the store is built, where a
@@ -9,11 +10,11 @@ namespace Gateway.Caching;
 /// </summary>
 internal sealed class RedisConnectionStringValidator(IConfiguration configuration) : IValidateOptions<CacheOptions>
 {
-    public const string Setting = "ConnectionStrings:" + CachingExtensions.RedisConnectionName;
+    public const string Setting = "ConnectionStrings:" + RedisExtensions.ConnectionName;
 
     public ValidateOptionsResult Validate(string? name, CacheOptions options)
     {
-        var value = configuration.GetConnectionString(CachingExtensions.RedisConnectionName);
+        var value = configuration.GetConnectionString(RedisExtensions.ConnectionName);
         if (string.IsNullOrWhiteSpace(value))
         {
             return ValidateOptionsResult.Success;

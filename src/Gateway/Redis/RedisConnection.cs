@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Gateway.Caching;
+namespace Gateway.Redis;
 
 /// <summary>
 /// The one Redis connection of this process, shared by the response store and the cluster coordination (leases and

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Tests.Startup;
+namespace Gateway.Tests.Hosting;
 
 /// <summary><c>Server:InlineScheduling</c> runs requests on the socket transport's own threads, and changes nothing else.</summary>
 public sealed class InlineSchedulingTests : IClassFixture<InlineSchedulingTests.InlineGateway>

@@ -2,7 +2,7 @@ using Gateway.Hosting;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
-namespace Gateway.Tests.Startup;
+namespace Gateway.Tests.Hosting;
 
 /// <summary>
 /// Every setting the gateway reads, out of range and malformed: the start-up fails with a line naming that setting.

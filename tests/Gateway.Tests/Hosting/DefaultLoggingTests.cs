@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Reducto.StandIn;
 
-namespace Gateway.Tests.Startup;
+namespace Gateway.Tests.Hosting;
 
 /// <summary>
 /// What an operator reads at the shipped log levels, from a real gateway process: nothing for hits and successful

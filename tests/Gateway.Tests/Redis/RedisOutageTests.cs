@@ -1,10 +1,11 @@
 using System.Net;
 using Gateway.Caching;
+using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Tests.Caching;
+namespace Gateway.Tests.Redis;
 
 /// <summary>Stops and restarts a private redis-server mid-test; the shared one is never touched.</summary>
 public sealed class RedisOutageTests : PrivateRedisGatewayTest
@@ -34,7 +35,7 @@ public sealed class RedisOutageTests : PrivateRedisGatewayTest
 
         Assert.Equal(1, Upstream.Requests.CountForJob(before));
         Assert.Equal(1, Upstream.Requests.CountForJob(during));
-        Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheUnavailableId);
+        Assert.Single(Gateway.Logs.GetSnapshot(), r => r.Id.Id == RedisLog.UnavailableId);
 
         await Redis.StartAsync();
         var after = string.Empty;
@@ -48,17 +49,16 @@ public sealed class RedisOutageTests : PrivateRedisGatewayTest
             last = response.Header("Cache-Status");
             return last == "Gateway; fwd=uri-miss; stored";
         }, TimeSpan.FromSeconds(20), () => $"the gateway stores again once Redis is back (last: {last}; cache log: " +
-            string.Join(" | ", Gateway.Logs.GetSnapshot().Where(r => r.Category?.Contains("Caching", StringComparison.Ordinal) == true)
+            string.Join(" | ", Gateway.Logs.GetSnapshot().Where(r => r.Category?.Contains("Redis", StringComparison.Ordinal) == true)
                 .Select(r => r.Message + " " + r.Exception?.Message)) + ")");
 
         using var hit = await GetJobAsync(after);
         Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));
 
         // And it is in Redis itself, not only in this process's memory tier.
-        var prefix = Gateway.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName;
-        var key = Gateway.Services.GetRequiredService<CacheKeys>().ForJob(after);
-        Assert.Equal(":1", await Redis.SendAsync("EXISTS", prefix + key));
-        Assert.Contains(Gateway.Logs.GetSnapshot(), r => r.Id.Id == CachingLog.CacheRecoveredId);
+        var key = Gateway.Services.GetRequiredService<RedisKeys>().StoredJob(after).ToString();
+        Assert.Equal(":1", await Redis.SendAsync("EXISTS", key));
+        Assert.Contains(Gateway.Logs.GetSnapshot(), r => r.Id.Id == RedisLog.RecoveredId);
     }
 
     [Fact]

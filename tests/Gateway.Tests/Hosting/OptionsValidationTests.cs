@@ -1,7 +1,7 @@
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 
-namespace Gateway.Tests.Startup;
+namespace Gateway.Tests.Hosting;
 
 /// <summary>Start-up as an operator sees it: the real process, configured by environment variables.</summary>
 public sealed class OptionsValidationTests

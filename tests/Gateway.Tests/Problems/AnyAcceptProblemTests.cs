@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Faults;
+namespace Gateway.Tests.Problems;
 
 /// <summary>
 /// Every error the gateway makes itself keeps its status and its RFC 9457 body whatever the caller's <c>Accept</c>

@@ -1,0 +1,107 @@
+using Gateway.Caching;
+using Gateway.Redis;
+using Gateway.Teams;
+using Gateway.Telemetry;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// One upstream read of a job and what it leaves behind: charged to the budget and the team's quota first, then a
+/// terminal 200 stored (memory tier and Redis), a running 200 shared for its window, a 404 or 410 forgotten, anything
+/// else passed on untouched. Called only by <see cref="JobMisses"/>, once it holds the right to fetch.
+/// </summary>
+internal sealed class JobFetch(
+    ResponseCache cache,
+    RunningAnswers running,
+    RedisKeys keys,
+    UpstreamClient upstream,
+    UpstreamBudget budget,
+    TeamQuotas quotas,
+    GatewayMetrics metrics,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    ILogger<JobFetch> logger)
+{
+    public async Task<JobRead> FetchAsync(string jobId, string team)
+    {
+        var cacheAvailable = cache.IsAvailable;
+        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
+        {
+            return JobRead.Failed(UpstreamFailure.BudgetExhausted, cacheAvailable);
+        }
+
+        // After the budget slot: a slot spent for nothing costs less than a quota charged for a call never made.
+        if (!await quotas.TryChargeAsync(team))
+        {
+            return JobRead.Failed(UpstreamFailure.QuotaExceeded, cacheAvailable);
+        }
+
+        metrics.UpstreamCall(team, TelemetryExtensions.JobRoute);
+        var response = await upstream.GetJobAsync(jobId, CancellationToken.None);
+        if (response.Failure != UpstreamFailure.None)
+        {
+            return JobRead.Failed(response.Failure, cacheAvailable);
+        }
+
+        var answeredAt = time.GetUtcNow();
+        var read = JobRead.FromUpstream(response, cacheAvailable);
+        if (response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status410Gone)
+        {
+            // The job is gone: nobody should keep being told it runs.
+            await running.DropAsync(jobId);
+            return read;
+        }
+
+        if (response.StatusCode != StatusCodes.Status200OK)
+        {
+            return read;
+        }
+
+        if (!read.Terminal)
+        {
+            if (!running.Enabled)
+            {
+                return read;
+            }
+
+            var answer = new RunningAnswer(response.ContentType, read.Body, answeredAt);
+            await running.ShareAsync(jobId, answer);
+            return read with { AnsweredAt = answeredAt, SharedUntil = running.FreshUntil(answer) };
+        }
+
+        read = await StoreAsync(jobId, response.ContentType, response.BodyOrEmpty, read);
+
+        // After the terminal answer is stored (readers look there first) and before its notice goes out.
+        await running.EndAsync(jobId);
+        return read;
+    }
+
+    private async Task<JobRead> StoreAsync(string jobId, string? contentType, byte[] body, JobRead read)
+    {
+        var facts = JobBodyFacts.Read(body);
+        if (facts is null)
+        {
+            logger.NotStored(jobId, "body is not one complete JSON document");
+            return read;
+        }
+
+        var etag = CachedResponse.ComputeETag(body);
+        read = read with { ETag = etag };
+        var now = time.GetUtcNow();
+        var lifetime = CacheLifetime.Compute(facts, now, options.Value);
+        if (lifetime <= TimeSpan.Zero)
+        {
+            logger.NotStored(jobId, "its data or a presigned URL in it expires too soon");
+            return read;
+        }
+
+        var entry = CachedResponse.Create(contentType ?? "application/json", etag, body, now + lifetime);
+        read = read with { GzipBody = entry.GzipBody, GzipETag = entry.GzipETag };
+        // Always kept in this process's memory tier; the flag says whether the shared store (Redis) took it too.
+        var shared = await cache.SetAsync(keys.ForJob(jobId), entry, CancellationToken.None);
+        logger.Stored(jobId, lifetime);
+        return read with { Outcome = CacheOutcome.MissStored, CacheAvailable = shared };
+    }
+}

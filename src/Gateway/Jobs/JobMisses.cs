@@ -1,0 +1,128 @@
+using Gateway.Caching;
+using Gateway.Cluster;
+using Gateway.Teams;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// Everything a read does after the caller's first look missed: coalesce, lease, re-check, fetch, tell. The picture,
+/// what each step guarantees and what happens without Redis, is in this folder's README.md.
+/// </summary>
+internal sealed class JobMisses(
+    ResponseCache cache,
+    RunningAnswers running,
+    JobLeases leases,
+    JobNotices notices,
+    NoticeReads noticeReads,
+    JobFetch fetch,
+    TeamQuotas quotas,
+    IOptions<UpstreamOptions> upstream)
+{
+    private const string FreshFlight = "#fresh";
+
+    // How long a replica waiting on another's fetch trusts the holder before it looks at the lease again. This bounds
+    // the cost of a notice lost in transit (one extra fetch) without polling Redis hard; a holder that died is
+    // replaced when its lease lapses. Leases live on Redis's clock, so these waits use the real one.
+    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(250);
+
+    private readonly RequestCoalescer<JobRead> _flights = new();
+
+    /// <summary>Readers waiting for an upstream answer right now.</summary>
+    public int Waiting => _flights.Waiting;
+
+    // Long enough for the holder's whole fetch: the wait for an upstream budget slot and the upstream timeout.
+    private TimeSpan LeaseDuration => upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
+
+    /// <param name="fresh">Skips the shared running answer (see <see cref="JobReader.ReadAsync"/>).</param>
+    public async Task<JobRead> ReadAsync(string jobId, string key, string team, bool fresh, CancellationToken cancellationToken)
+    {
+        // A team known to be out of quota neither starts nor joins a flight: its refusal must not become the answer
+        // of another team's callers collapsed onto the same read.
+        if (quotas.View(team) is { Remaining: 0 })
+        {
+            return JobRead.Failed(UpstreamFailure.QuotaExceeded, cache.IsAvailable);
+        }
+
+        // Fresh reads fly apart from plain ones: joining a plain flight could hand them the shared answer they skip.
+        // Without a window there is nothing to skip, and they share flights as they always did.
+        var flight = fresh && running.Enabled ? key + FreshFlight : key;
+        var (read, collapsed) = await _flights.RunAsync(flight, () => FlyAsync(jobId, key, team, fresh), cancellationToken);
+        if (!collapsed)
+        {
+            return read;
+        }
+
+        var outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : read.AnsweredAt is not null ? CacheOutcome.Shared : CacheOutcome.Miss;
+        return read with { Collapsed = true, Outcome = outcome };
+    }
+
+    // One flight per job and kind in this process; across replicas, one fetch per job through the fetch lease.
+    private async Task<JobRead> FlyAsync(string jobId, string key, string team, bool fresh)
+    {
+        // A flight that ended between this caller's miss and this flight's start stored the job here: a dictionary
+        // lookup saves the lease's round trips in that race, which is common when many callers arrive at once.
+        if (cache.GetLocal(key) is { } stored)
+        {
+            return JobRead.Hit(stored);
+        }
+
+        // One look at Redis per flight, not per caller: a replica that missed another's notice finds its answer there.
+        if (!fresh && await SharedAsync(jobId) is { } shared)
+        {
+            return shared;
+        }
+
+        // Listening starts before the lease is tried, so the holder's notice cannot slip past in between.
+        using var next = notices.Next(jobId);
+        while (true)
+        {
+            switch (await leases.TryTakeAsync(JobLeases.Fetch, jobId, LeaseDuration))
+            {
+                case LeaseOutcome.Unavailable:
+                    return await ReCheckOrFetchAsync(jobId, key, team, fresh);
+
+                case LeaseOutcome.Taken:
+                    try
+                    {
+                        return await ReCheckOrFetchAsync(jobId, key, team, fresh);
+                    }
+                    finally
+                    {
+                        await leases.ReleaseAsync(JobLeases.Fetch, jobId);
+                    }
+
+                case LeaseOutcome.Held:
+                    if (await next.WaitAsync(Recheck, TimeProvider.System) is { } notice && await noticeReads.ReadAsync(notice, key) is { } read)
+                    {
+                        return read;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    // The one re-check against Redis, made once this process may fetch: the previous lease holder may have stored the
+    // job between this replica's miss and its lease, or refreshed the running window, its notice lost or not yet here.
+    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh)
+    {
+        if ((await cache.GetAsync(key, CancellationToken.None)).Entry is { } stored)
+        {
+            return JobRead.Hit(stored) with { Collapsed = true };
+        }
+
+        if (!fresh && await SharedAsync(jobId) is { } answer)
+        {
+            return answer with { Collapsed = true };
+        }
+
+        var read = await fetch.FetchAsync(jobId, team);
+        await notices.PublishAsync(read.ToNotice(jobId));
+        return read;
+    }
+
+    private async Task<JobRead?> SharedAsync(string jobId) =>
+        await running.GetAsync(jobId) is { } answer ? JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared) : null;
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Caching;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Redis;
+
+/// <summary>
+/// Every name the gateway uses in Redis, and nowhere else. Names carry a fingerprint of the upstream (its address and
+/// a hash of the server key), so two deployments sharing one Redis never serve each other's jobs, and rotating the key
+/// starts a fresh keyspace. All but <see cref="ForJob"/> are complete; the names are those of earlier releases, so
+/// replicas of two versions still share leases, notices and counts during a rolling upgrade.
+/// </summary>
+internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<CacheOptions> cache)
+{
+    private readonly string _prefix = "job:v2:" + Fingerprint(upstream.Value) + ":";
+    private readonly string _instance = cache.Value.InstanceName;
+
+    /// <summary>
+    /// A terminal job's entry: the memory tier's key, and the response store's, which adds the instance prefix itself
+    /// (<see cref="Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions.InstanceName"/>).
+    /// </summary>
+    public string ForJob(string jobId) => _prefix + jobId;
+
+    /// <summary>A terminal job's entry as it is named in Redis.</summary>
+    public RedisKey StoredJob(string jobId) => _instance + ForJob(jobId);
+
+    /// <summary>A job's coordination lease of the given kind (<c>fetch</c>, <c>poll</c>).</summary>
+    public RedisKey Lease(string kind, string jobId) => _instance + "lease:" + kind + ":" + _prefix + jobId;
+
+    /// <summary>
+    /// A running job's shared answer: a plain string beside the stored entry's hash, so one SET with an expiry in
+    /// milliseconds writes it and one GET reads it.
+    /// </summary>
+    public RedisKey Running(string jobId) => _instance + "running:" + _prefix + jobId;
+
+    /// <summary>A team's upstream calls on one UTC day (yyyyMMdd), shared by the replicas.</summary>
+    public RedisKey Quota(string team, string day) => _instance + "quota:" + _prefix + team + ":" + day;
+
+    /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
+    public RedisKey Usage(string span, long index) => _instance + "usage:" + span + ":" + _prefix + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The deployment's job-read latency histograms for one minute since the Unix epoch (the operations view).</summary>
+    public RedisKey UsageLatency(long minute) => Usage("latency-m", minute);
+
+    /// <summary>The hash in which each replica of this deployment writes its long-polling counts (the operations view).</summary>
+    public RedisKey ReplicaActivity => _instance + "replicas:activity:" + NoticeChannelName;
+
+    /// <summary>The sorted set in which the replicas of this deployment stamp themselves.</summary>
+    public RedisKey Census => _instance + "replicas:" + NoticeChannelName;
+
+    /// <summary>The channel on which replicas of this deployment tell each other about jobs.</summary>
+    public RedisChannel NoticeChannel => RedisChannel.Literal(_instance + NoticeChannelName);
+
+    private string NoticeChannelName => "notices:" + _prefix;
+
+    private static string Fingerprint(UpstreamOptions options)
+    {
+        var keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey ?? string.Empty));
+        var material = options.BaseUrl.AbsoluteUri.TrimEnd('/') + "\n" + Convert.ToHexString(keyHash);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)).AsSpan(0, 8));
+    }
+}
