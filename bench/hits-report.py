@@ -12,7 +12,9 @@ from collections import defaultdict
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 UNIT_BYTES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-SYSTEM_ORDER = ["nginx", "nginx-gzip", "nginx-pass", "gateway", "ceiling"]
+SYSTEM_ORDER = ["varnish", "nginx", "nginx-gzip", "nginx-pass", "gateway", "ceiling", "ceiling-routed"]
+# The summary's columns: gateway ÷ each, per round. The last two only appear in rows that have them.
+SUMMARY = ["varnish", "nginx", "ceiling", "ceiling-routed", "nginx-gzip", "nginx-pass"]
 
 
 def parse_wrk(path):
@@ -60,7 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     for name in ("manifest", "memory", "alloc", "alloc-note", "checks", "command", "cache-mode", "duration", "rounds",
                  "connections", "threads", "load-before", "load-after", "others", "nginx-version", "dotnet-version",
-                 "cpus", "raw", "foreign-cpu", "elapsed"):
+                 "cpus", "raw", "foreign-cpu", "elapsed", "varnish-version"):
         ap.add_argument("--" + name, default="")
     a = ap.parse_args()
 
@@ -78,13 +80,13 @@ def main():
     def systems_of(scenario):
         return sorted({s for (sc, s) in runs if sc == scenario}, key=SYSTEM_ORDER.index)
 
-    def ratios(scenario, other):
+    def ratios(scenario, other, key="rps"):
         gateway, them = runs[(scenario, "gateway")], runs[(scenario, other)]
-        return [gateway[r]["rps"] / them[r]["rps"] for r in sorted(gateway) if r in them and them[r]["rps"] > 0]
+        return [gateway[r][key] / them[r][key] for r in sorted(gateway) if r in them and them[r][key] > 0]
 
-    print("# Cache hits: gateway vs nginx proxy_cache vs a bare Kestrel ceiling\n")
+    print("# Cache hits: gateway vs Varnish, nginx proxy_cache and bare Kestrel ceilings\n")
     print(f"- Command: `{a.command.strip()}`")
-    print(f"- Machine: {a.cpus} CPUs, .NET SDK {a.dotnet_version}, {a.nginx_version}; everything (wrk included) on this machine, over 127.0.0.1")
+    print(f"- Machine: {a.cpus} CPUs, .NET SDK {a.dotnet_version}, {a.nginx_version}, {a.varnish_version}; everything (wrk included) on this machine, over 127.0.0.1")
     print(f"- Load: `wrk -t{a.threads} -c{a.connections} -d{a.duration}s --timeout 30s --latency`, same headers to every system "
           f"(`Authorization: Bearer <gateway team key>`, plus `Accept-Encoding: gzip` in the gzip scenarios); "
           f"{a.rounds} rounds, systems alternating within each scenario and rotating which goes first")
@@ -99,12 +101,17 @@ def main():
           "shown as median [min–max]. CPU µs/req is the serving process's user+system CPU per request "
           "(nginx: master and workers), excluding wrk and the stand-in.\n")
 
+    present_anywhere = {s for (_, s) in runs}
+    columns = [s for s in SUMMARY if s in present_anywhere]
     print("## Summary: gateway req/s as a fraction of each system\n")
-    print("| scenario | ÷ nginx | ÷ nginx-gzip | ÷ nginx-pass | ÷ ceiling |")
-    print("|---|---|---|---|---|")
+    print("`ceiling` is bench/BareCeiling (app.Run, inline scheduling, PipeWriter); `ceiling-routed` is bench/Ceiling "
+          "(MapGet routing, default scheduling, Response.Body). p99 ÷ varnish is the gateway's p99 over Varnish's, per round.\n")
+    print("| scenario | " + " | ".join(f"÷ {s}" for s in columns) + " | p99 ÷ varnish |")
+    print("|---|" + "---|" * (len(columns) + 1))
     for scenario in scenarios:
         present = systems_of(scenario)
-        cells = [fmt_ratio(ratios(scenario, s)) if s in present else "–" for s in ("nginx", "nginx-gzip", "nginx-pass", "ceiling")]
+        cells = [fmt_ratio(ratios(scenario, s)) if s in present else "–" for s in columns]
+        cells.append(fmt_ratio(ratios(scenario, "varnish", "p99")) if "varnish" in present else "–")
         print(f"| {scenario} | " + " | ".join(cells) + " |")
     print()
 

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Cache hits: the gateway against nginx proxy_cache and against a bare Kestrel "ceiling" that writes the same bytes
-# from memory, in one run on one machine, alternating the systems so drift hits them alike. See bench/README.md.
+# Cache hits: the gateway against Varnish and nginx proxy_cache in front of the same stand-in, and against two bare
+# Kestrel "ceilings" that write the same bytes from memory (bench/BareCeiling, the fastest we could write, and
+# bench/Ceiling, routed with default scheduling), in one run on one machine, alternating the systems so drift hits
+# them alike. See bench/README.md.
 #
-#   bench/run.sh                    full run (DURATION=10 s per wrk run, ROUNDS=3, SIZES="2k 64k 1m 5m")
+#   bench/run.sh                    full run (DURATION=10 s per wrk run, ROUNDS=3, ROWS below)
 #   bench/run.sh --redis            the same with the gateway on a private redis-server (memory tier in front)
-#   DURATION=2 ROUNDS=1 SIZES=2k bench/run.sh             smoke run: ~50 s on an idle 2-core machine, ~35 s with ALLOC=0
+#   DURATION=2 ROUNDS=1 ROWS=2k bench/run.sh              smoke run
 #
-# Other knobs: CONNECTIONS (64), WARMUP (seconds of wrk per system before round 1, 2), ALLOC (1: one extra gateway
-# run per scenario for allocated bytes per request, read from the gateway's /metrics; 0 skips it).
-# Needs: .NET 10 SDK, python3, curl, and the Debian packages nginx-light, wrk, redis-server (only for --redis).
+# ROWS: scenarios, each a size with -gzip for Accept-Encoding: gzip, or "pending" for a Pending body passed through
+# (default "2k 64k 64k-gzip 1m 1m-gzip 5m-gzip"). NGINX_GZIP=1 adds nginx with gzip on (compresses per request) to
+# the gzip rows. Other knobs: CONNECTIONS (64), WARMUP (seconds of wrk per system before round 1, 2), ALLOC (1: one
+# extra gateway run per scenario for allocated bytes per request, read from the gateway's /metrics; 0 skips it).
+# Needs: .NET 10 SDK, python3, curl, and the Debian packages varnish, nginx-light, wrk, redis-server (only for --redis).
 # All load goes to 127.0.0.1, every wrk run is bounded by DURATION, and every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
-SIZES="${SIZES:-2k 64k 1m 5m}"
+ROWS="${ROWS:-2k 64k 64k-gzip 1m 1m-gzip 5m-gzip}"
+NGINX_GZIP="${NGINX_GZIP:-0}"
 CONNECTIONS="${CONNECTIONS:-64}"
 WARMUP="${WARMUP:-2}"
 ALLOC="${ALLOC:-1}"
@@ -27,23 +32,23 @@ use_redis=0
 for arg in "$@"; do
   case "$arg" in
     --redis) use_redis=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
-for tool in dotnet python3 curl nginx wrk; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y nginx-light wrk redis-server)" >&2; exit 1; }
+for tool in dotnet python3 curl nginx varnishd wrk; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y varnish nginx-light wrk redis-server)" >&2; exit 1; }
 done
 if [ "$use_redis" = 1 ]; then command -v redis-server >/dev/null || { echo "redis-server is missing" >&2; exit 1; }; fi
 
 # Anything else loading this 2-core machine skews every figure; say so rather than measure quietly.
-others=$({ pgrep -x wrk; pgrep -x nginx; pgrep -x redis-server; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Ceiling.dll|Gateway.Tests|testhost'; } | sort -un | tr '\n' ' ' || true)
+others=$({ pgrep -x wrk; pgrep -x nginx; pgrep -x varnishd; pgrep -x redis-server; pgrep -f 'Gateway.dll|Reducto.StandIn.dll|Ceiling.dll|Gateway.Tests|testhost'; } | sort -un | tr '\n' ' ' || true)
 [ -z "$others" ] || echo "warning: other benchmark or test processes are running (pids $others); figures will be skewed" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 out="bench/out/hits-$(date -u +%Y%m%dT%H%M%SZ)"   # raw wrk output and logs, kept (bench/out is git-ignored)
 mkdir -p "$out/raw"
-run="$(mktemp -d)"                                  # nginx's config, cache, temp files, pid and error log
+run="$(mktemp -d)"                                  # nginx's and varnishd's config, cache, working dir, pid and logs
 chmod 755 "$run"
 . bench/lib.sh
 pids=()        # long-lived processes started here
@@ -55,6 +60,7 @@ cleanup() {
   [ -n "$current" ] && stop "$current"
   stop_pids
   cp "$run/error.log" "$out/nginx-error.log" 2>/dev/null || true
+  cp "$run/varnish.vcl" "$out/varnish.vcl" 2>/dev/null || true
   rm -rf "$run"
   [ "$status" = 0 ] || echo "bench/run.sh stopped (exit $status); logs in $out" >&2
   exit "$status"
@@ -64,14 +70,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- build ------------------------------------------------------------------------------------------------------
-echo "Building Release (Gateway.sln, bench/Ceiling)..."
-if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/Ceiling -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then
+echo "Building Release (Gateway.sln, bench/BareCeiling, bench/Ceiling)..."
+if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build bench/BareCeiling -c Release -nologo -v quiet &&
+       dotnet build bench/Ceiling -c Release -nologo -v quiet; } >"$out/build.log" 2>&1; then
   tail -n 30 "$out/build.log" >&2; echo "build failed (full log: $out/build.log)" >&2; exit 1
 fi
 
 # --- start everything ---------------------------------------------------------------------------------------------
-standin_port=$(free_port); gateway_port=$(free_port); ceiling_port=$(free_port)
-nginx_port=$(free_port); nginx_gzip_port=$(free_port); nginx_pass_port=$(free_port)
+standin_port=$(free_port); gateway_port=$(free_port); ceiling_port=$(free_port); routed_port=$(free_port)
+nginx_port=$(free_port); nginx_gzip_port=$(free_port); nginx_pass_port=$(free_port); varnish_port=$(free_port)
 
 dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin_port" >"$out/standin.log" 2>&1 &
 standin_pid=$!; pids+=("$standin_pid")
@@ -96,12 +103,25 @@ gateway_pid=$!; pids+=("$gateway_pid")
 
 wait_http "http://127.0.0.1:$standin_port/job/done-2k" "$standin_pid" "$out/standin.log" -H "Authorization: Bearer stand-in-key"
 
+sizes=""
+for row in $ROWS; do [ "$row" = pending ] || case " $sizes " in *" ${row%-gzip} "*) ;; *) sizes="$sizes ${row%-gzip}" ;; esac; done
 ids=""
-for size in $SIZES; do ids="$ids,done-$size"; done
+for size in $sizes; do ids="$ids,done-$size"; done
 ids="${ids#,},$PENDING_ID"
-dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls "http://127.0.0.1:$ceiling_port" \
+dotnet bench/BareCeiling/bin/Release/net10.0/BareCeiling.dll --urls "http://127.0.0.1:$ceiling_port" \
   --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling.log" 2>&1 &
 ceiling_pid=$!; pids+=("$ceiling_pid")
+dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls "http://127.0.0.1:$routed_port" \
+  --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling-routed.log" 2>&1 &
+routed_pid=$!; pids+=("$routed_pid")
+
+# Varnish: the committed VCL with this run's ports and keys, a private working directory (-n) so it neither needs
+# nor touches /var/lib/varnish, no privilege separation (-j none: runs as whoever runs this), malloc storage far
+# above what the bodies need (gzip copies of at most a few MiB).
+sed -e "s/@STANDIN_PORT@/$standin_port/" -e "s/@GATEWAY_KEY@/$KEY/" -e "s/@STANDIN_KEY@/stand-in-key/" bench/varnish.vcl >"$run/varnish.vcl"
+varnishd -F -j none -n "$run/varnish" -a "127.0.0.1:$varnish_port" -T 127.0.0.1:0 -f "$run/varnish.vcl" -s malloc,512m \
+  >"$out/varnish.log" 2>&1 &
+varnish_pid=$!; pids+=("$varnish_pid")
 
 cached='proxy_cache jobs; proxy_cache_valid 200 10m; proxy_cache_lock on; add_header X-Cache-Status $upstream_cache_status;'
 { nginx_conf_head "$run" "$standin_port"; cat <<NGINX
@@ -134,11 +154,13 @@ nginx_pid=$!; pids+=("$nginx_pid")
 auth=(-H "Authorization: Bearer $KEY")
 wait_http "http://127.0.0.1:$gateway_port/healthz" "$gateway_pid" "$out/gateway.log"
 wait_http "http://127.0.0.1:$ceiling_port/job/$PENDING_ID" "$ceiling_pid" "$out/ceiling.log"
+wait_http "http://127.0.0.1:$routed_port/job/$PENDING_ID" "$routed_pid" "$out/ceiling-routed.log"
+wait_http "http://127.0.0.1:$varnish_port/job/$PENDING_ID" "$varnish_pid" "$out/varnish.log" "${auth[@]}"
 wait_http "http://127.0.0.1:$nginx_pass_port/job/$PENDING_ID" "$nginx_pid" "$out/nginx.log" "${auth[@]}"
 cp "$run/nginx.conf" "$out/nginx.conf"
 
 declare -A port=([nginx]=$nginx_port [nginx-gzip]=$nginx_gzip_port [nginx-pass]=$nginx_pass_port
-                 [gateway]=$gateway_port [ceiling]=$ceiling_port)
+                 [varnish]=$varnish_port [gateway]=$gateway_port [ceiling]=$ceiling_port [ceiling-routed]=$routed_port)
 
 # --- warm every cache, then check that everyone serves the same bytes ---------------------------------------------
 echo "Warming caches and checking bodies..."
@@ -155,7 +177,7 @@ failed=0
 for id in ${ids//,/ }; do
   curl -sf -o "$run/body" -H "Authorization: Bearer stand-in-key" "http://127.0.0.1:$standin_port/job/$id"
   want=$(sha256sum <"$run/body" | cut -c1-64); bytes=$(wc -c <"$run/body")
-  systems="nginx nginx-gzip gateway ceiling"; [ "$id" = "$PENDING_ID" ] && systems="nginx-pass gateway ceiling"
+  systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed"; [ "$id" = "$PENDING_ID" ] && systems="nginx-pass varnish gateway ceiling"
   for system in $systems; do
     for _ in 1 2 3; do fetch "$system" "$id"; fetch "$system" "$id" gzip; done
     fetch "$system" "$id"
@@ -170,10 +192,13 @@ for id in ${ids//,/ }; do
   if [ "$id" != "$PENDING_ID" ]; then
     fetch gateway "$id"; [ "$(header Cache-Status)" = "Gateway; hit" ] && check ok "gateway /job/$id is a hit" || { check failed "gateway /job/$id: Cache-Status $(header Cache-Status)"; failed=1; }
     fetch nginx "$id"; [ "$(header X-Cache-Status)" = HIT ] && check ok "nginx /job/$id is a HIT" || { check failed "nginx /job/$id: X-Cache-Status $(header X-Cache-Status)"; failed=1; }
+    fetch varnish "$id" gzip; [ "$(header X-Cache-Status)" = HIT ] && check ok "varnish /job/$id is a HIT ($(header Content-Encoding) stored)" || { check failed "varnish /job/$id: X-Cache-Status $(header X-Cache-Status)"; failed=1; }
   fi
 done
 fetch gateway "$PENDING_ID"
 check ok "gateway /job/$PENDING_ID: Cache-Status '$(header Cache-Status)', Cache-Control '$(header Cache-Control)' (forwarded every time)"
+fetch varnish "$PENDING_ID"; fetch varnish "$PENDING_ID"
+[ "$(header X-Cache-Status)" = MISS ] && check ok "varnish passes /job/$PENDING_ID (X-Cache-Status: MISS on a repeat)" || { check failed "varnish cached /job/$PENDING_ID"; failed=1; }
 fetch nginx "$PENDING_ID"; fetch nginx "$PENDING_ID"
 if [ "$(header X-Cache-Status)" = HIT ]; then
   check ok "nginx's cached location stores the Pending body too (X-Cache-Status: HIT; Reducto sends no Cache-Control), so it would serve a stale Pending job for 10 min: the Pending scenario uses nginx-pass"
@@ -186,10 +211,11 @@ fi
 
 # --- measure ------------------------------------------------------------------------------------------------------
 clk_tck=$(getconf CLK_TCK)
-pid_of() { case "$1" in gateway) echo "$gateway_pid" ;; ceiling) echo "$ceiling_pid" ;; *) echo "$nginx_pid" ;; esac; }
-cpu_ticks() {  # user+system ticks of a system's processes (nginx: master and workers)
+pid_of() { case "$1" in gateway) echo "$gateway_pid" ;; ceiling) echo "$ceiling_pid" ;; ceiling-routed) echo "$routed_pid" ;;
+                        varnish) echo "$varnish_pid" ;; *) echo "$nginx_pid" ;; esac; }
+cpu_ticks() {  # user+system ticks of a system's processes (nginx: master and workers; varnish: manager and child)
   local pid; pid=$(pid_of "$1")
-  local all="$pid"; [ "$pid" = "$nginx_pid" ] && all="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
+  local all="$pid"; [ "$pid" = "$nginx_pid" ] || [ "$pid" = "$varnish_pid" ] && all="$pid $(pgrep -P "$pid" | tr '\n' ' ')"
   local total=0 p t
   for p in $all; do
     t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)
@@ -207,9 +233,14 @@ wrk_run() {  # system id encoding seconds file
 }
 
 scenarios=()   # name id encoding systems...
-for size in $SIZES; do scenarios+=("done-$size identity|done-$size|identity|nginx gateway ceiling"); done
-for size in $SIZES; do scenarios+=("done-$size gzip|done-$size|gzip|nginx nginx-gzip gateway ceiling"); done
-scenarios+=("$PENDING_ID identity|$PENDING_ID|identity|nginx-pass gateway ceiling")
+gzip_systems="nginx varnish gateway ceiling ceiling-routed"; [ "$NGINX_GZIP" = 1 ] && gzip_systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed"
+for row in $ROWS; do
+  case "$row" in
+    pending) scenarios+=("$PENDING_ID identity|$PENDING_ID|identity|nginx-pass varnish gateway ceiling") ;;
+    *-gzip) scenarios+=("done-${row%-gzip} gzip|done-${row%-gzip}|gzip|$gzip_systems") ;;
+    *) scenarios+=("done-$row identity|done-$row|identity|nginx varnish gateway ceiling ceiling-routed") ;;
+  esac
+done
 
 # JIT tiering and connection set-up happen before anything is measured, for every system alike.
 cat >"$run/warm.lua" <<LUA
@@ -222,7 +253,7 @@ request = function()
   return wrk.format("GET", paths[(i % #paths) + 1], headers)
 end
 LUA
-for system in nginx gateway ceiling; do
+for system in nginx varnish gateway ceiling ceiling-routed; do
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 30s -s "$run/warm.lua" "http://127.0.0.1:${port[$system]}" >/dev/null 2>&1 &
   current=$!; wait "$current"; current=""
 done
@@ -232,7 +263,7 @@ done
 machine_busy() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }   # user, nice, system: what processes are charged
 our_ticks() {  # sets $ours; kernel threads (loopback softirq work, mostly) are not other people's load either
   local total=0 p t
-  for p in "${pids[@]}" $(pgrep -P "$nginx_pid") $(pgrep -P 2); do
+  for p in "${pids[@]}" $(pgrep -P "$nginx_pid") $(pgrep -P "$varnish_pid") $(pgrep -P 2); do
     t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0); total=$((total + t))
   done
   times >"$run/times"   # in this shell, not a subshell: its reaped children, wrk among them
@@ -266,7 +297,9 @@ foreign=$(python3 -c "print(f'{max(0, ($busy_after - $busy_before) - ($ours_afte
 memory="$out/memory.tsv"
 rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 nginx_rss=0; for p in $nginx_pid $(pgrep -P "$nginx_pid"); do nginx_rss=$((nginx_rss + $(rss_kib "$p"))); done
-printf 'gateway\t%s\nceiling\t%s\nnginx (master + workers, summed)\t%s\n' "$(rss_kib "$gateway_pid")" "$(rss_kib "$ceiling_pid")" "$nginx_rss" >"$memory"
+varnish_rss=0; for p in $varnish_pid $(pgrep -P "$varnish_pid"); do varnish_rss=$((varnish_rss + $(rss_kib "$p"))); done
+printf 'gateway\t%s\nceiling\t%s\nceiling-routed\t%s\nnginx (master + workers, summed)\t%s\nvarnish (manager + child, summed)\t%s\n' \
+  "$(rss_kib "$gateway_pid")" "$(rss_kib "$ceiling_pid")" "$(rss_kib "$routed_pid")" "$nginx_rss" "$varnish_rss" >"$memory"
 
 # --- allocations: one extra gateway run per scenario, read from the gateway's own /metrics (not part of the figures above)
 # The runtime's dotnet.gc.heap.total_allocated counter, scraped before and after each run: exact whatever the load.
@@ -299,14 +332,15 @@ fi
 
 # --- report -------------------------------------------------------------------------------------------------------
 suffix=""; [ "$use_redis" = 0 ] || suffix="-redis"
-results="bench/results/$(date -u +%F)-hits$suffix.md"
-[ ! -e "$results" ] || results="bench/results/$(date -u +%F)-hits$suffix-$(date -u +%H%M%S).md"   # never overwrite a run
-command_line="DURATION=$DURATION ROUNDS=$ROUNDS SIZES=\"$SIZES\" CONNECTIONS=$CONNECTIONS bench/run.sh $*"
+results="bench/results/$(date -u +%F)-varnish-hits$suffix.md"
+[ ! -e "$results" ] || results="bench/results/$(date -u +%F)-varnish-hits$suffix-$(date -u +%H%M%S).md"   # never overwrite a run
+command_line="DURATION=$DURATION ROUNDS=$ROUNDS ROWS=\"$ROWS\" CONNECTIONS=$CONNECTIONS bench/run.sh $*"
 python3 bench/hits-report.py \
   --manifest "$manifest" --memory "$memory" --alloc "$alloc" --alloc-note "$alloc_note" --checks "$checks" \
   --command "$command_line" --cache-mode "$cache_mode" --duration "$DURATION" --rounds "$ROUNDS" \
   --connections "$CONNECTIONS" --threads "$THREADS" --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --others "$others" --foreign-cpu "$foreign" --nginx-version "$(nginx -v 2>&1 | sed 's/.*: //')" \
+  --varnish-version "$(varnishd -V 2>&1 | head -n 1 | sed 's/ revision.*//; s/[()]//g')" \
   --dotnet-version "$(dotnet --version)" --cpus "$(nproc)" --raw "$out" --elapsed "$SECONDS" >"$results"
 echo
 cat "$results"

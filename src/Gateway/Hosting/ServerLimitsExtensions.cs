@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Hosting;
@@ -20,11 +22,13 @@ internal static class ServerLimitsExtensions
         // the rest together with every other bad setting.
         services.AddOptions<KestrelServerOptions>()
             .Configure<IConfiguration>(static (kestrel, configuration) => BindLimits(configuration, kestrel.Limits, failures: null));
-        services.AddOptionsWithValidateOnStart<ServerOptions>().BindSettings(ServerOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<ServerOptions, ServerOptionsValidator>().BindSettings(ServerOptions.SectionName);
         services.AddSingleton<IValidateOptions<ServerOptions>, ServerLimitsValidator>();
         services.AddOptions<SocketTransportOptions>()
             .Configure<IConfiguration>(static (sockets, configuration) =>
                 sockets.UnsafePreferInlineScheduling = bool.TryParse(configuration[ServerOptions.InlineSchedulingKey], out var inline) && inline);
+        // Last registration wins: Kestrel's own factory was registered when the host chose Kestrel.
+        services.AddSingleton<IMemoryPoolFactory<byte>, PipeBlockPoolFactory>();
         return services;
     }
 
@@ -41,7 +45,21 @@ public sealed class ServerOptions
 
     /// <summary>Run requests on the socket threads instead of the thread pool (see the README before turning it on).</summary>
     public bool InlineScheduling { get; set; }
+
+    public const int MinPipeBlockBytes = 4096;
+
+    public const int MaxPipeBlockBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Size of the blocks Kestrel's connection pipes are made of (Kestrel's own are 4 KiB): a response body is copied
+    /// into them and sent one block per iovec, so larger blocks mean fewer of them per large hit.
+    /// </summary>
+    [Range(MinPipeBlockBytes, MaxPipeBlockBytes)]
+    public int PipeBlockBytes { get; set; } = 64 * 1024;
 }
+
+[OptionsValidator]
+internal sealed partial class ServerOptionsValidator : IValidateOptions<ServerOptions>;
 
 internal sealed class ServerLimitsValidator(IConfiguration configuration) : IValidateOptions<ServerOptions>
 {
