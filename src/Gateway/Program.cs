@@ -4,6 +4,7 @@ using Gateway.Cluster;
 using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
+using Gateway.Operations;
 using Gateway.OpenApi;
 using Gateway.Problems;
 using Gateway.Proxy;
@@ -29,6 +30,7 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayHealth();
 builder.Services.AddGatewayTelemetry();
 builder.Services.AddUsage();
+builder.Services.AddOperations();
 builder.Services.AddGracefulShutdown();
 builder.Services.AddServerLimits();
 builder.Services.AddHostedService<StartupReport>();
@@ -57,6 +59,7 @@ try
     app.MapWebhooks();
     app.MapCachePurge();
     app.MapUsage();
+    app.MapOperations();
     app.MapReductoProxy();
 }
 catch (Exception exception) when (StartupCheck.IsOwnProcess && StartupCheck.Describe(exception) is { } invalidSettings)

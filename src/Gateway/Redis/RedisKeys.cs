@@ -43,6 +43,12 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Cac
     /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
     public RedisKey Usage(string span, long index) => _instance + "usage:" + span + ":" + _prefix + index.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The deployment's job-read latency histograms for one minute since the Unix epoch (the operations view).</summary>
+    public RedisKey UsageLatency(long minute) => Usage("latency-m", minute);
+
+    /// <summary>The hash in which each replica of this deployment writes its long-polling counts (the operations view).</summary>
+    public RedisKey ReplicaActivity => _instance + "replicas:activity:" + NoticeChannelName;
+
     /// <summary>The sorted set in which the replicas of this deployment stamp themselves.</summary>
     public RedisKey Census => _instance + "replicas:" + NoticeChannelName;
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Gateway.Auth;
+using Gateway.Operations;
 using Gateway.Usage;
 using OpenTelemetry.Metrics;
 
@@ -34,29 +36,31 @@ internal static class TelemetryExtensions
     {
         var metrics = app.Services.GetRequiredService<GatewayMetrics>();
         var usage = app.Services.GetRequiredService<UsageLedger>();
+        var latency = app.Services.GetRequiredService<LatencyLedger>();
 
         // A hit usually completes synchronously; counting it then needs no state machine.
         app.Use((context, next) =>
         {
+            var started = Stopwatch.GetTimestamp();
             var pending = next(context);
             if (!pending.IsCompletedSuccessfully)
             {
-                return CountAfterAsync(pending, context, metrics, usage);
+                return CountAfterAsync(pending, context, metrics, usage, latency, started);
             }
 
-            Count(context, metrics, usage);
+            Count(context, metrics, usage, latency, started);
             return Task.CompletedTask;
         });
         return app;
     }
 
-    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics, UsageLedger usage)
+    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics, UsageLedger usage, LatencyLedger latency, long started)
     {
         await pending;
-        Count(context, metrics, usage);
+        Count(context, metrics, usage, latency, started);
     }
 
-    private static void Count(HttpContext context, GatewayMetrics metrics, UsageLedger usage)
+    private static void Count(HttpContext context, GatewayMetrics metrics, UsageLedger usage, LatencyLedger latency, long started)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
@@ -65,10 +69,16 @@ internal static class TelemetryExtensions
             var cacheStatus = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString();
             var shared = cacheStatus.StartsWith(Jobs.CacheStatusHeader.SharedPrefix, StringComparison.Ordinal);
             var hit = !shared && cacheStatus.StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            metrics.Answered(team, route, status, hit, shared, context.Response.ContentLength);
-            usage.CountAnswer(team,
-                hit ? UsageCounter.CacheHits : shared ? UsageCounter.SharedAnswers : null,
-                status == StatusCodes.Status429TooManyRequests ? ThrottleCause.Of(context) : null);
+            UsageCounter? throttled = status == StatusCodes.Status429TooManyRequests ? ThrottleCause.Of(context) : null;
+            metrics.Answered(team, route, status, hit, shared, context.Response.ContentLength, throttled);
+            usage.CountAnswer(team, hit ? UsageCounter.CacheHits : shared ? UsageCounter.SharedAnswers : null, throttled);
+
+            // Job reads only: forwarded calls (uploads, parses) take as long as Reducto does and would drown the
+            // misses; a 429 is answered at once and has its own chart.
+            if (route == JobRoute && throttled is null)
+            {
+                latency.Record(hit || shared, Stopwatch.GetElapsedTime(started));
+            }
         }
     }
 

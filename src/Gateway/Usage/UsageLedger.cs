@@ -19,7 +19,7 @@ internal sealed record UsageCounts(long[] Values)
 /// Without Redis, or while it is down, an answer covers this replica; counts not yet in Redis are kept and added
 /// when it answers again.
 /// </summary>
-internal sealed class UsageLedger(SharedRedis redis, RedisKeys keys, TimeProvider time)
+internal sealed partial class UsageLedger(SharedRedis redis, RedisKeys keys, TimeProvider time)
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
     private static readonly int Counters = Enum.GetValues<UsageCounter>().Length;

@@ -25,6 +25,7 @@ public sealed class OptionsValidationTests
     [InlineData("Jobs__WatchInterval", "00:00:05", "Jobs:WatchInterval")]
     [InlineData("Jobs__PendingFreshness", "00:00:31", "PendingFreshness")]
     [InlineData("Jobs__PendingFreshness", "-00:00:01", "PendingFreshness")]
+    [InlineData("Operations__SampleInterval", "00:00:00", "SampleInterval")]
     [InlineData("Webhooks__Secret", "short", "Secret")]
     [InlineData("Webhooks__SvixSecret", "not-a-svix-secret", "Webhooks:SvixSecret")]
     [InlineData("Teams__team-a__RequestsPerSecond", "-5", "Teams:team-a:RequestsPerSecond")]

@@ -92,7 +92,7 @@ public sealed class ForwardingTests(RedisServer redis) : GatewayTest
     }
 
     [Theory]
-    [InlineData("GET", "/admin")]
+    [InlineData("GET", "/admin/anything")]
     [InlineData("GET", "/job")]
     [InlineData("POST", "/jobs")]
     [InlineData("GET", "/v2/anything")]

@@ -36,7 +36,7 @@ public sealed class KeyspaceTests : PrivateRedisGatewayTest
         await Gateway.Services.GetRequiredService<UsageLedger>().FlushAsync();
 
         // What each feature writes, so the test fails if one of them stops writing rather than passing on fewer keys.
-        string[] kinds = ["job:v2:", "running:", "quota:", "usage:m:", "usage:h:", "replicas:"];
+        string[] kinds = ["job:v2:", "running:", "quota:", "usage:m:", "usage:h:", "usage:latency-m:", "replicas:", "replicas:activity:"];
         string[] keys = [];
         await Eventually.Until(async () =>
         {

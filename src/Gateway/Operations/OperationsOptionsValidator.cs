@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Operations;
+
+[OptionsValidator]
+internal sealed partial class OperationsOptionsValidator : IValidateOptions<OperationsOptions>;

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Gateway.Redis;
+using StackExchange.Redis;
+
+namespace Gateway.Operations;
+
+/// <summary>How many jobs are watched and callers held by <c>Prefer: wait</c>, on this replica or summed over every replica.</summary>
+internal readonly record struct WaitingCounts(int JobsWatched, int CallersWaiting);
+
+/// <summary>
+/// Shares this replica's long-polling counts with the others: each sample writes them, with the time, into one
+/// field of a hash the replicas share, and reads the sum of the fields written recently. A replica that stops
+/// writing (stopped, crashed, cut off) stops counting after <see cref="StaleAfter"/>; its field is removed then.
+/// </summary>
+internal sealed class ReplicaActivity(SharedRedis redis, RedisKeys keys, TimeProvider time)
+{
+    private readonly RedisValue _me = Guid.NewGuid().ToString("N");
+    private readonly RedisKey _hash = keys.ReplicaActivity;
+
+    public static TimeSpan StaleAfter { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The deployment's counts, this replica's included; null without Redis or while it does not answer.</summary>
+    public Task<WaitingCounts?> ShareAsync(WaitingCounts own) => redis.TryAsync<WaitingCounts?>(async database =>
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.HashSetAsync(_hash, _me, string.Create(CultureInfo.InvariantCulture, $"{own.JobsWatched}|{own.CallersWaiting}|{now}"));
+        await database.KeyExpireAsync(_hash, StaleAfter * 2);
+        var watched = 0;
+        var waiting = 0;
+        var stale = new List<RedisValue>();
+        foreach (var entry in await database.HashGetAllAsync(_hash))
+        {
+            // Each replica's own clock: 30 s of tolerance is far more than replicas' clocks disagree by.
+            var parts = entry.Value.ToString().Split('|');
+            if (parts.Length != 3 || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var at) || now - at > StaleAfter.TotalMilliseconds)
+            {
+                stale.Add(entry.Name);
+                continue;
+            }
+
+            watched += int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) ? w : 0;
+            waiting += int.TryParse(parts[1], CultureInfo.InvariantCulture, out var c) ? c : 0;
+        }
+
+        if (stale.Count > 0)
+        {
+            await database.HashDeleteAsync(_hash, [.. stale]);
+        }
+
+        return new WaitingCounts(watched, waiting);
+    }, null);
+}
