@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. The suite starts its own redis-server instances and drives the official TypeScript SDK
-# with node, so those are installed first when missing: with apt-get when running as root on Debian/Ubuntu,
-# otherwise this says what to install and stops. Extra arguments go to `dotnet test` (e.g. --filter Name~Redis).
+# Runs the whole test suite. The suite starts its own redis-server instances (single, Cluster with redis-cli, Sentinel),
+# drives the official TypeScript SDK with node, the operations page with Chromium, and a Prometheus with promtool, so
+# those are installed first when missing: with apt-get when running as root on Debian/Ubuntu, otherwise this says
+# what to install and stops. Extra arguments go to `dotnet test` (e.g. --filter Name~Redis).
 set -euo pipefail
 cd "$(dirname "$0")"
 
