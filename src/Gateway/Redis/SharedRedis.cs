@@ -99,8 +99,5 @@ internal sealed class SharedRedis(RedisConnection? connection, RedisBreaker? bre
     public Task<IConnectionMultiplexer> ConnectAsync() =>
         connection?.GetAsync() ?? throw new InvalidOperationException("No Redis is configured.");
 
-    /// <summary>A failure met outside <see cref="TryAsync{T}"/> (a subscription, a publish): opens the breaker.</summary>
-    public void ReportOutage(Exception exception) => breaker?.Open(exception);
-
     public ValueTask DisposeAsync() => connection?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -7,11 +7,13 @@ namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A real redis-server on a free loopback port, started and stopped by the tests. It never skips: without the
-/// binary the run fails and says how to install it.
+/// binary the run fails and says how to install it. The process itself is a <see cref="RedisNode"/>, as the cluster
+/// and Sentinel fixtures' nodes are.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
-    private Process? _process;
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gateway-redis-" + Guid.NewGuid().ToString("N"));
+    private RedisNode? _node;
 
     public int Port { get; private set; }
 
@@ -21,42 +23,37 @@ public sealed class RedisServer : IAsyncLifetime
 
     /// <summary>
     /// Starts on a fresh free port the first time; a restart keeps the port, because clients under test point at it.
+    /// A fresh port another process took between choosing and binding costs one more attempt on another port.
     /// </summary>
     public async Task StartAsync()
     {
         var restart = Port != 0;
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             if (!restart)
             {
-                Port = FreePort();
+                Port = RedisNode.FreePorts(1)[0];
             }
 
-            _process = Launch(Port);
-            if (await AnswersPingAsync(TimeSpan.FromSeconds(10)))
+            _node = new RedisNode(Port, _directory, Arguments(Port));
+            try
             {
+                await _node.StartAsync();
                 return;
             }
-
-            await StopAsync();
-            await Task.Delay(200);
+            catch (InvalidOperationException) when (attempt < 5)
+            {
+                await StopAsync();
+            }
         }
-
-        throw new InvalidOperationException($"redis-server did not answer PING on port {Port}.");
     }
 
     public async Task StopAsync()
     {
-        if (_process is { } process)
+        if (_node is { } node)
         {
-            _process = null;
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
-            process.Dispose();
+            _node = null;
+            await node.KillAsync();
         }
     }
 
@@ -78,70 +75,21 @@ public sealed class RedisServer : IAsyncLifetime
         return Encoding.UTF8.GetString(buffer, 0, read).TrimEnd('\r', '\n');
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
-
-    private static Process Launch(int port)
+    public async ValueTask DisposeAsync()
     {
-        var start = new ProcessStartInfo("redis-server")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        await StopAsync();
         try
         {
-            var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-            process.OutputDataReceived += static (_, _) => { };
-            process.ErrorDataReceived += static (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return process;
+            Directory.Delete(_directory, recursive: true);
         }
-        catch (System.ComponentModel.Win32Exception exception)
+        catch (DirectoryNotFoundException)
         {
-            throw new InvalidOperationException(
-                "redis-server not found on PATH; install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`.",
-                exception);
         }
     }
 
-    private async Task<bool> AnswersPingAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process is null || _process.HasExited)
-            {
-                return false;
-            }
-
-            try
-            {
-                if (await SendAsync("PING") == "+PONG")
-                {
-                    return true;
-                }
-            }
-            catch (SocketException)
-            {
-            }
-
-            await Task.Delay(20);
-        }
-
-        return false;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static string[] Arguments(int port) =>
+    [
+        "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local",
+    ];
 }
