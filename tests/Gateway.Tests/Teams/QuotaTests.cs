@@ -21,6 +21,10 @@ public sealed class QuotaTests : GatewayTest
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Teams:team-a:UpstreamCallsPerDay"] = Quota.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+        // The clock is up to a day ahead of the stand-in's, which dates jobs by the real time: with the default 12 h
+        // retention a job read before noon UTC would already be past it and never stored.
+        ["Cache:JobRetention"] = "2.00:00:00",
     };
 
     [Fact]
@@ -108,6 +112,10 @@ public sealed class SharedQuotaTests(RedisServer redis)
     private static readonly Dictionary<string, string?> Settings = new()
     {
         ["Teams:team-a:UpstreamCallsPerDay"] = Quota.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+        // The clock is up to a day ahead of the stand-in's, which dates jobs by the real time: with the default 12 h
+        // retention a job read before noon UTC would already be past it and never stored.
+        ["Cache:JobRetention"] = "2.00:00:00",
     };
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -138,6 +146,10 @@ public sealed class QuotaRedisOutageTests : PrivateRedisGatewayTest
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Teams:team-a:UpstreamCallsPerDay"] = Quota.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+        // The clock is up to a day ahead of the stand-in's, which dates jobs by the real time: with the default 12 h
+        // retention a job read before noon UTC would already be past it and never stored.
+        ["Cache:JobRetention"] = "2.00:00:00",
         ["Cache:RedisTimeout"] = "00:00:00.300",
     };
 
