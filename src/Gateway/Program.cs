@@ -1,6 +1,7 @@
 using Gateway.Auth;
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Direct;
 using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Jobs;
@@ -33,6 +34,7 @@ builder.Services.AddUsage();
 builder.Services.AddOperations();
 builder.Services.AddGracefulShutdown();
 builder.Services.AddServerLimits();
+builder.Services.AddDirectHits();
 builder.Services.AddHostedService<StartupReport>();
 
 if (StartupCheck.IsOwnProcess && StartupCheck.CheckLogging(builder.Configuration) is { Count: > 0 } invalidLogging)

@@ -46,6 +46,12 @@ public sealed class ServerOptions
     /// <summary>Run requests on the socket threads instead of the thread pool (see the README before turning it on).</summary>
     public bool InlineScheduling { get; set; }
 
+    /// <summary>
+    /// Answer plain cache hits on the socket below Kestrel's HTTP layer (src/Gateway/Direct): one <c>sendmsg</c> of
+    /// the head and the stored body, no pipe copy. False sends every request through Kestrel.
+    /// </summary>
+    public bool DirectHits { get; set; } = true;
+
     public const int MinPipeBlockBytes = 4096;
 
     public const int MaxPipeBlockBytes = 1024 * 1024;

@@ -7,19 +7,30 @@ internal static class AcceptEncoding
     {
         foreach (var value in request.Headers.AcceptEncoding)
         {
-            var rest = value.AsSpan();
-            while (!rest.IsEmpty)
+            if (AllowsGzip(value.AsSpan()))
             {
-                var comma = rest.IndexOf(',');
-                var item = (comma < 0 ? rest : rest[..comma]).Trim();
-                rest = comma < 0 ? [] : rest[(comma + 1)..];
-                var semicolon = item.IndexOf(';');
-                var coding = (semicolon < 0 ? item : item[..semicolon]).Trim();
-                if ((coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.SequenceEqual("*")) &&
-                    (semicolon < 0 || !IsZeroQuality(item[(semicolon + 1)..])))
-                {
-                    return true;
-                }
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether one <c>Accept-Encoding</c> field value accepts gzip.</summary>
+    public static bool AllowsGzip(ReadOnlySpan<char> value)
+    {
+        var rest = value;
+        while (!rest.IsEmpty)
+        {
+            var comma = rest.IndexOf(',');
+            var item = (comma < 0 ? rest : rest[..comma]).Trim();
+            rest = comma < 0 ? [] : rest[(comma + 1)..];
+            var semicolon = item.IndexOf(';');
+            var coding = (semicolon < 0 ? item : item[..semicolon]).Trim();
+            if ((coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.SequenceEqual("*")) &&
+                (semicolon < 0 || !IsZeroQuality(item[(semicolon + 1)..])))
+            {
+                return true;
             }
         }
 

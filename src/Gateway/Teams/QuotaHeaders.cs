@@ -32,9 +32,9 @@ internal static class QuotaHeaders
                     var (context, quotas, time, team) = ((HttpContext, TeamQuotas, TimeProvider, string))state;
                     if (quotas.View(team) is { } view)
                     {
-                        var reset = Math.Max((long)Math.Ceiling((view.ResetsAt - time.GetUtcNow()).TotalSeconds), 0);
-                        context.Response.Headers[PolicyHeader] = string.Create(CultureInfo.InvariantCulture, $"\"daily\";q={view.Limit};w=86400");
-                        context.Response.Headers[StateHeader] = string.Create(CultureInfo.InvariantCulture, $"\"daily\";r={view.Remaining};t={reset}");
+                        var (policy, remaining) = Values(view, time.GetUtcNow());
+                        context.Response.Headers[PolicyHeader] = policy;
+                        context.Response.Headers[StateHeader] = remaining;
                     }
 
                     return Task.CompletedTask;
@@ -44,5 +44,13 @@ internal static class QuotaHeaders
             return next(context);
         });
         return app;
+    }
+
+    /// <summary>The two fields' values for a team's quota as of <paramref name="now"/>.</summary>
+    public static (string Policy, string State) Values(QuotaView view, DateTimeOffset now)
+    {
+        var reset = Math.Max((long)Math.Ceiling((view.ResetsAt - now).TotalSeconds), 0);
+        return (string.Create(CultureInfo.InvariantCulture, $"\"daily\";q={view.Limit};w=86400"),
+            string.Create(CultureInfo.InvariantCulture, $"\"daily\";r={view.Remaining};t={reset}"));
     }
 }

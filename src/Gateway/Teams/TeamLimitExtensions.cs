@@ -16,22 +16,10 @@ internal static class TeamLimitExtensions
         services.AddSingleton<IValidateOptions<TeamOptions>, TeamOptionsValidator>();
         services.AddSingleton<TeamQuotas>();
         services.AddRateLimiter(static _ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<TeamOptions>>(static (limiter, teams) =>
+        services.AddSingleton<TeamRequestLimiter>();
+        services.AddOptions<RateLimiterOptions>().Configure<TeamRequestLimiter>(static (limiter, teams) =>
         {
-            var limits = teams.Value.Teams;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                var team = context.Team();
-                return limits.TryGetValue(team, out var limit) && limit.RequestsPerSecond is { } rate
-                    ? RateLimitPartition.GetTokenBucketLimiter(team, _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = rate,
-                        TokensPerPeriod = rate,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                    })
-                    : RateLimitPartition.GetNoLimiter(string.Empty);
-            });
+            limiter.GlobalLimiter = teams.ByTeam.WithTranslatedKey<HttpContext>(static context => context.Team(), leaveOpen: true);
             limiter.OnRejected = static async (rejected, cancellationToken) =>
             {
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var hint) ? hint : TimeSpan.FromSeconds(1);

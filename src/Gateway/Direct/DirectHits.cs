@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using Gateway.Auth;
+using Gateway.Caching;
+using Gateway.Hosting;
+using Gateway.Jobs;
+using Gateway.Operations;
+using Gateway.Redis;
+using Gateway.Teams;
+using Gateway.Telemetry;
+using Gateway.Usage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Direct;
+
+/// <summary>A hit the direct path answers: its response head (in the connection's scratch buffer) and stored body.</summary>
+internal readonly record struct DirectAnswer(int HeadLength, ReadOnlyMemory<byte> Body, string Team, long Started);
+
+/// <summary>
+/// Decides whether a request head is a cache hit the direct path may answer, with exactly the answer and the
+/// accounting the request pipeline would give it: the key checked as <c>UseGatewayKeys</c> checks it (reloads,
+/// revocation and expiry included), the jobs:read scope, the team's <c>RequestsPerSecond</c> tokens, the quota
+/// fields, then the memory tier's copy with the headers <see cref="JobResponseResult"/> writes. Anything else
+/// (a refusal, a miss, a conditional read) is left to the pipeline, which answers it as it always has.
+/// </summary>
+internal sealed class DirectHits(
+    GatewayKeys keys,
+    TeamRequestLimiter limits,
+    TeamQuotas quotas,
+    ResponseCache cache,
+    RedisKeys redisKeys,
+    GatewayMetrics metrics,
+    UsageLedger usage,
+    LatencyLedger latency,
+    TimeProvider time,
+    IOptions<ServerOptions> server,
+    IOptions<KestrelServerOptions> kestrel,
+    IConfiguration configuration)
+{
+    private static readonly SearchValues<byte> JobIdBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"u8);
+
+    private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
+
+    /// <summary>
+    /// On unless <c>Server:DirectHits</c> is false, and only while <c>AllowedHosts</c> admits every host: host filtering
+    /// is middleware the direct path does not run.
+    /// </summary>
+    public bool Enabled { get; } = server.Value.DirectHits && configuration["AllowedHosts"] is null or "" or "*";
+
+    public TimeSpan KeepAliveTimeout { get; } = kestrel.Value.Limits.KeepAliveTimeout;
+
+    public TimeSpan RequestHeadersTimeout { get; } = kestrel.Value.Limits.RequestHeadersTimeout;
+
+    public long? MaxResponseBufferSize { get; } = kestrel.Value.Limits.MaxResponseBufferSize;
+
+    /// <summary>Whether <paramref name="head"/> is a hit answered here; if so its response head is in <paramref name="scratch"/>.</summary>
+    public bool TryAnswer(in RequestHead head, ConnectionKey key, Span<byte> scratch, out DirectAnswer answer)
+    {
+        answer = default;
+        var started = Stopwatch.GetTimestamp();
+        if (head.Conditional || head.AuthorizationCount != 1 || head.AcceptEncodingCount > 1 ||
+            !head.Method.SequenceEqual("GET"u8) || !head.Target.StartsWith("/job/"u8))
+        {
+            return false;
+        }
+
+        var id = head.Target["/job/".Length..];
+        if (id.Length is 0 or > JobId.MaxLength || id.ContainsAnyExcept(JobIdBytes))
+        {
+            return false;
+        }
+
+        var match = key.Find(head.Authorization, keys);
+        if (match.Entry is { NotAfter: not null })
+        {
+            match = match.At(time.GetUtcNow());
+        }
+
+        if (match.Principal is not TeamPrincipal team || (team.Scopes & Scope.JobsRead) == 0 ||
+            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry)
+        {
+            return false;
+        }
+
+        var gzip = entry.GzipETag is not null && head.AcceptEncodingCount == 1 && AllowsGzip(head.AcceptEncoding);
+        var body = gzip ? entry.GzipBody : entry.Body;
+        var writer = new HeadWriter(scratch);
+        writer.Line("HTTP/1.1 200 OK"u8);
+        writer.Field("Content-Length: "u8, body.Length);
+        writer.Field("Content-Type: "u8, entry.ContentType);
+        writer.Field("Date: "u8, HttpDate.Now());
+        if (_serverHeader)
+        {
+            writer.Line("Server: Kestrel"u8);
+        }
+
+        // In the order Kestrel writes them, so a capture of either path reads the same.
+        if (gzip)
+        {
+            writer.Line("Content-Encoding: gzip"u8);
+        }
+
+        writer.Field("ETag: "u8, gzip ? entry.GzipETag! : entry.ETag);
+        if (entry.GzipETag is not null)
+        {
+            writer.Line("Vary: Accept-Encoding"u8);
+        }
+
+        writer.Field("Cache-Status: "u8, CacheStatusHeader.Hit);
+        if (quotas.Any && quotas.View(team.Team) is { } view)
+        {
+            var (policy, state) = QuotaHeaders.Values(view, time.GetUtcNow());
+            writer.Field(QuotaHeaders.PolicyHeader + ": ", policy);
+            writer.Field(QuotaHeaders.StateHeader + ": ", state);
+        }
+
+        writer.Line(""u8);
+        if (writer.Overflowed || !TakeToken(team.Team))
+        {
+            return false;
+        }
+
+        answer = new DirectAnswer(writer.Length, body, team.Team, started);
+        return true;
+    }
+
+    /// <summary>Counts a sent hit as the pipeline's usage middleware counts one.</summary>
+    public void Record(in DirectAnswer answer)
+    {
+        metrics.DirectHit(answer.Team, answer.Body.Length);
+        usage.CountAnswer(answer.Team, UsageCounter.CacheHits, throttled: null);
+        latency.Record(hit: true, Stopwatch.GetElapsedTime(answer.Started));
+    }
+
+    // A team past its ceiling is answered by the pipeline, whose limiter refuses it with the usual 429.
+    private bool TakeToken(string team)
+    {
+        if (!limits.Limits(team))
+        {
+            return true;
+        }
+
+        using var lease = limits.ByTeam.AttemptAcquire(team);
+        return lease.IsAcquired;
+    }
+
+    private static bool AllowsGzip(ReadOnlySpan<byte> value)
+    {
+        // RequestHead admits only printable ASCII, so each byte is one char.
+        const int StackChars = 512;
+        if (value.Length > StackChars)
+        {
+            return Jobs.AcceptEncoding.AllowsGzip(Encoding.ASCII.GetString(value));
+        }
+
+        Span<char> chars = stackalloc char[value.Length];
+        Encoding.ASCII.GetChars(value, chars);
+        return Jobs.AcceptEncoding.AllowsGzip(chars);
+    }
+}

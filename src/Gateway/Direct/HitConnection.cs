@@ -1,0 +1,335 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Gateway.Direct;
+
+/// <summary>
+/// One HTTP/1.1 connection on the direct path. Each request head is read here first: a cache hit
+/// (<see cref="DirectHits"/>) is answered with one <c>sendmsg</c> of its head and the stored body, straight from the
+/// memory tier to the socket, without Kestrel's HTTP layer or its pipe copy. Any other bodyless request is one
+/// <see cref="KestrelTurn"/>, whose answer is sent before the next request is read, so answers keep their order.
+/// Anything this connection cannot delimit (a body, an upgrade, HTTP/1.0, TLS, HTTP/2, malformed bytes) hands the
+/// rest of the connection to Kestrel unchanged, bytes already read included.
+/// </summary>
+internal sealed class HitConnection
+{
+    private const int ResponseHeadBytes = 2048;
+
+    private enum Waiting
+    {
+        None,
+        Idle,
+        Head,
+    }
+
+    private readonly ConnectionContext _connection;
+    private readonly ConnectionDelegate _kestrel;
+    private readonly DirectHits _hits;
+    private readonly Socket _socket;
+    private readonly PipeReader _input;
+    private readonly ConnectionKey _key = new();
+    private readonly byte[] _responseHead = new byte[ResponseHeadBytes];
+    private readonly List<ArraySegment<byte>> _segments = [];
+    private byte[]? _requestCopy;
+    private KestrelTurn? _turn;
+    private Waiting _waiting;
+    private long _waitingSince;
+    private readonly Lock _gate = new();
+    private bool _handedOff;
+    private volatile bool _closing;
+
+    private HitConnection(ConnectionContext connection, ConnectionDelegate kestrel, DirectHits hits, Socket socket)
+    {
+        _connection = connection;
+        _kestrel = kestrel;
+        _hits = hits;
+        _socket = socket;
+        _input = connection.Transport.Input;
+    }
+
+    /// <summary>The connection middleware: connections without a socket (tests' in-memory transports) go straight to Kestrel.</summary>
+    public static ConnectionDelegate Middleware(ConnectionDelegate kestrel, DirectHits hits) => connection =>
+        connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
+            ? new HitConnection(connection, kestrel, hits, socket).RunAsync()
+            : kestrel(connection);
+
+    private async Task RunAsync()
+    {
+        _connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state => ((HitConnection)state).Tick(), this);
+        using var closing = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+            .Register(static state => ((HitConnection)state!).RequestClose(), this);
+        try
+        {
+            if (await ServeAsync())
+            {
+                await _kestrel(_connection);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or ObjectDisposedException or ConnectionAbortedException)
+        {
+            // The client went away mid-answer: nothing to tell anyone, as when Kestrel loses a connection.
+            _connection.Abort(new ConnectionAbortedException("The direct path lost the connection.", exception));
+        }
+    }
+
+    /// <returns>True when the rest of the connection is Kestrel's; false when it is over.</returns>
+    private async Task<bool> ServeAsync()
+    {
+        Wait(Waiting.Idle);
+        while (true)
+        {
+            var result = await _input.ReadAsync();
+            var buffer = result.Buffer;
+            while (true)
+            {
+                var kind = Next(buffer, out var length, out var answer);
+                if (kind == HeadKind.Incomplete)
+                {
+                    break;
+                }
+
+                if (_closing)
+                {
+                    _input.AdvanceTo(buffer.Start);
+                    return false;
+                }
+
+                if (kind == HeadKind.Opaque)
+                {
+                    return await HandOffAsync(buffer);
+                }
+
+                Wait(Waiting.None);
+                if (answer is { } hit)
+                {
+                    await SendAsync(hit);
+                    _hits.Record(hit);
+                }
+                else if (!await TakeTurnAsync(buffer.Slice(0, length)))
+                {
+                    _input.AdvanceTo(buffer.End);
+                    return false;
+                }
+
+                buffer = buffer.Slice(length);
+            }
+
+            if (result.IsCanceled && (_closing || TimedOut()))
+            {
+                // Idle past the keep-alive timeout, or the server is stopping: close, as Kestrel would. A head still
+                // arriving after the headers timeout goes to Kestrel, which answers it with its own 408.
+                if (buffer.IsEmpty || _closing)
+                {
+                    _input.AdvanceTo(buffer.Start);
+                    return false;
+                }
+
+                return await HandOffAsync(buffer);
+            }
+
+            if (result.IsCompleted)
+            {
+                // The client sent its last bytes: an unfinished head is Kestrel's to refuse.
+                if (buffer.IsEmpty)
+                {
+                    _input.AdvanceTo(buffer.Start);
+                    return false;
+                }
+
+                return await HandOffAsync(buffer);
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+
+            // A head's time runs from its first byte, however it trickles in.
+            if (buffer.IsEmpty)
+            {
+                Wait(Waiting.Idle);
+            }
+            else if (_waiting != Waiting.Head)
+            {
+                Wait(Waiting.Head);
+            }
+        }
+    }
+
+    // From here the connection is Kestrel's as if this class had never read it: nothing consumed, and no timeout or
+    // shutdown of ours cancels its reads. The extra read returns at once (its bytes are unexamined) and swallows a
+    // cancellation issued just before the hand-off.
+    private async Task<bool> HandOffAsync(ReadOnlySequence<byte> buffer)
+    {
+        lock (_gate)
+        {
+            _handedOff = true;
+        }
+
+        _input.AdvanceTo(buffer.Start);
+        var pending = await _input.ReadAsync();
+        _input.AdvanceTo(pending.Buffer.Start);
+        return true;
+    }
+
+    private HeadKind Next(ReadOnlySequence<byte> buffer, out int length, out DirectAnswer? answer)
+    {
+        length = 0;
+        answer = null;
+        if (buffer.IsEmpty)
+        {
+            return HeadKind.Incomplete;
+        }
+
+        ReadOnlySpan<byte> data;
+        if (buffer.IsSingleSegment)
+        {
+            data = buffer.FirstSpan;
+        }
+        else
+        {
+            var copy = _requestCopy ??= new byte[RequestHead.MaxBytes + 1];
+            var take = (int)Math.Min(buffer.Length, copy.Length);
+            buffer.Slice(0, take).CopyTo(copy);
+            data = copy.AsSpan(0, take);
+        }
+
+        var kind = RequestHead.Parse(data, out var head);
+        if (kind != HeadKind.Delimited)
+        {
+            return kind;
+        }
+
+        length = head.Length;
+        if (_hits.TryAnswer(head, _key, _responseHead, out var hit))
+        {
+            answer = hit;
+        }
+
+        return kind;
+    }
+
+    private async ValueTask SendAsync(DirectAnswer hit)
+    {
+        if (!MemoryMarshal.TryGetArray(hit.Body, out var body))
+        {
+            throw new InvalidOperationException("Stored bodies are arrays.");
+        }
+
+        _segments.Clear();
+        _segments.Add(new ArraySegment<byte>(_responseHead, 0, hit.HeadLength));
+        _segments.Add(body);
+        await _socket.SendAsync(_segments, SocketFlags.None);
+    }
+
+    /// <returns>Whether the connection stays open: Kestrel's answer neither closed it nor aborted it.</returns>
+    private async Task<bool> TakeTurnAsync(ReadOnlySequence<byte> head)
+    {
+        var turn = new KestrelTurn(_connection, _hits.MaxResponseBufferSize);
+        foreach (var segment in head)
+        {
+            turn.Input.Write(segment.Span);
+        }
+
+        await turn.Input.FlushAsync();
+        await turn.Input.CompleteAsync();
+        var sending = SendTurnAsync(turn.Output);
+        Volatile.Write(ref _turn, turn);
+        try
+        {
+            await _kestrel(turn);
+        }
+        finally
+        {
+            Volatile.Write(ref _turn, null);
+            turn.Finish();
+        }
+
+        var keepAlive = await sending;
+        return keepAlive && !turn.Aborted && !_closing;
+    }
+
+    // Sends what Kestrel wrote for one turn; the answer's own head says whether the connection stays open.
+    private async Task<bool> SendTurnAsync(PipeReader output)
+    {
+        var close = new CloseDetector();
+        try
+        {
+            while (true)
+            {
+                var result = await output.ReadAsync();
+                var buffer = result.Buffer;
+                close.Read(buffer);
+                if (!buffer.IsEmpty)
+                {
+                    _segments.Clear();
+                    foreach (var segment in buffer)
+                    {
+                        _segments.Add(MemoryMarshal.TryGetArray(segment, out var array) ? array : segment.ToArray());
+                    }
+
+                    await _socket.SendAsync(_segments, SocketFlags.None);
+                }
+
+                output.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+
+            await output.CompleteAsync();
+            return close.KeepAlive;
+        }
+        catch (Exception exception)
+        {
+            await output.CompleteAsync(exception);
+            throw;
+        }
+    }
+
+    private void Wait(Waiting waiting)
+    {
+        _waitingSince = Environment.TickCount64;
+        _waiting = waiting;
+    }
+
+    // Judged on the connection's own thread from its own state: the heartbeat's reading may be a moment stale.
+    private bool TimedOut()
+    {
+        var limit = _waiting switch
+        {
+            Waiting.Idle => _hits.KeepAliveTimeout,
+            Waiting.Head => _hits.RequestHeadersTimeout,
+            _ => Timeout.InfiniteTimeSpan,
+        };
+        return limit != Timeout.InfiniteTimeSpan && Environment.TickCount64 - _waitingSince > limit.TotalMilliseconds;
+    }
+
+    private void Tick()
+    {
+        Volatile.Read(ref _turn)?.Tick();
+        if (TimedOut())
+        {
+            Cancel();
+        }
+    }
+
+    private void RequestClose()
+    {
+        _closing = true;
+        Cancel();
+    }
+
+    private void Cancel()
+    {
+        lock (_gate)
+        {
+            if (!_handedOff)
+            {
+                _input.CancelPendingRead();
+            }
+        }
+    }
+}
