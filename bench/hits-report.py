@@ -12,9 +12,9 @@ from collections import defaultdict
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 UNIT_BYTES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-SYSTEM_ORDER = ["varnish", "nginx", "nginx-gzip", "nginx-pass", "gateway", "ceiling", "ceiling-routed"]
+SYSTEM_ORDER = ["varnish", "nginx", "nginx-gzip", "nginx-pass", "gateway", "ceiling-socket", "ceiling", "ceiling-routed"]
 # The summary's columns: gateway ÷ each, per round. The last two only appear in rows that have them.
-SUMMARY = ["varnish", "nginx", "ceiling", "ceiling-routed", "nginx-gzip", "nginx-pass"]
+SUMMARY = ["varnish", "nginx", "ceiling-socket", "ceiling", "ceiling-routed", "nginx-gzip", "nginx-pass"]
 
 
 def parse_wrk(path):
@@ -104,7 +104,9 @@ def main():
     present_anywhere = {s for (_, s) in runs}
     columns = [s for s in SUMMARY if s in present_anywhere]
     print("## Summary: gateway req/s as a fraction of each system\n")
-    print("`ceiling` is bench/BareCeiling (app.Run, inline scheduling, PipeWriter); `ceiling-routed` is bench/Ceiling "
+    print("`ceiling-socket` is bench/BareCeiling --Socket=true (below Kestrel's HTTP layer: one Socket.SendAsync of a head "
+          "and the body per request, as the gateway's direct hits); `ceiling` is bench/BareCeiling (app.Run, inline "
+          "scheduling, PipeWriter), the fastest through Kestrel's HTTP layer; `ceiling-routed` is bench/Ceiling "
           "(MapGet routing, default scheduling, Response.Body). p99 ÷ varnish is the gateway's p99 over Varnish's, per round.\n")
     print("| scenario | " + " | ".join(f"÷ {s}" for s in columns) + " | p99 ÷ varnish |")
     print("|---|" + "---|" * (len(columns) + 1))

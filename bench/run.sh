@@ -77,7 +77,7 @@ if ! { dotnet build Gateway.sln -c Release -nologo -v quiet && dotnet build benc
 fi
 
 # --- start everything ---------------------------------------------------------------------------------------------
-standin_port=$(free_port); gateway_port=$(free_port); ceiling_port=$(free_port); routed_port=$(free_port)
+standin_port=$(free_port); gateway_port=$(free_port); ceiling_port=$(free_port); routed_port=$(free_port); socket_port=$(free_port)
 nginx_port=$(free_port); nginx_gzip_port=$(free_port); nginx_pass_port=$(free_port); varnish_port=$(free_port)
 
 dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin_port" >"$out/standin.log" 2>&1 &
@@ -111,6 +111,9 @@ ids="${ids#,},$PENDING_ID"
 dotnet bench/BareCeiling/bin/Release/net10.0/BareCeiling.dll --urls "http://127.0.0.1:$ceiling_port" \
   --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling.log" 2>&1 &
 ceiling_pid=$!; pids+=("$ceiling_pid")
+dotnet bench/BareCeiling/bin/Release/net10.0/BareCeiling.dll --urls "http://127.0.0.1:$socket_port" --Socket=true \
+  --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling-socket.log" 2>&1 &
+socket_pid=$!; pids+=("$socket_pid")
 dotnet bench/Ceiling/bin/Release/net10.0/Ceiling.dll --urls "http://127.0.0.1:$routed_port" \
   --StandIn:Url="http://127.0.0.1:$standin_port" --Ids="$ids" >"$out/ceiling-routed.log" 2>&1 &
 routed_pid=$!; pids+=("$routed_pid")
@@ -155,12 +158,13 @@ auth=(-H "Authorization: Bearer $KEY")
 wait_http "http://127.0.0.1:$gateway_port/healthz" "$gateway_pid" "$out/gateway.log"
 wait_http "http://127.0.0.1:$ceiling_port/job/$PENDING_ID" "$ceiling_pid" "$out/ceiling.log"
 wait_http "http://127.0.0.1:$routed_port/job/$PENDING_ID" "$routed_pid" "$out/ceiling-routed.log"
+wait_http "http://127.0.0.1:$socket_port/job/$PENDING_ID" "$socket_pid" "$out/ceiling-socket.log"
 wait_http "http://127.0.0.1:$varnish_port/job/$PENDING_ID" "$varnish_pid" "$out/varnish.log" "${auth[@]}"
 wait_http "http://127.0.0.1:$nginx_pass_port/job/$PENDING_ID" "$nginx_pid" "$out/nginx.log" "${auth[@]}"
 cp "$run/nginx.conf" "$out/nginx.conf"
 
 declare -A port=([nginx]=$nginx_port [nginx-gzip]=$nginx_gzip_port [nginx-pass]=$nginx_pass_port
-                 [varnish]=$varnish_port [gateway]=$gateway_port [ceiling]=$ceiling_port [ceiling-routed]=$routed_port)
+                 [varnish]=$varnish_port [gateway]=$gateway_port [ceiling]=$ceiling_port [ceiling-routed]=$routed_port [ceiling-socket]=$socket_port)
 
 # --- warm every cache, then check that everyone serves the same bytes ---------------------------------------------
 echo "Warming caches and checking bodies..."
@@ -177,7 +181,7 @@ failed=0
 for id in ${ids//,/ }; do
   curl -sf -o "$run/body" -H "Authorization: Bearer stand-in-key" "http://127.0.0.1:$standin_port/job/$id"
   want=$(sha256sum <"$run/body" | cut -c1-64); bytes=$(wc -c <"$run/body")
-  systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed"; [ "$id" = "$PENDING_ID" ] && systems="nginx-pass varnish gateway ceiling"
+  systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed ceiling-socket"; [ "$id" = "$PENDING_ID" ] && systems="nginx-pass varnish gateway ceiling"
   for system in $systems; do
     for _ in 1 2 3; do fetch "$system" "$id"; fetch "$system" "$id" gzip; done
     fetch "$system" "$id"
@@ -211,7 +215,7 @@ fi
 
 # --- measure ------------------------------------------------------------------------------------------------------
 clk_tck=$(getconf CLK_TCK)
-pid_of() { case "$1" in gateway) echo "$gateway_pid" ;; ceiling) echo "$ceiling_pid" ;; ceiling-routed) echo "$routed_pid" ;;
+pid_of() { case "$1" in gateway) echo "$gateway_pid" ;; ceiling) echo "$ceiling_pid" ;; ceiling-routed) echo "$routed_pid" ;; ceiling-socket) echo "$socket_pid" ;;
                         varnish) echo "$varnish_pid" ;; *) echo "$nginx_pid" ;; esac; }
 cpu_ticks() {  # user+system ticks of a system's processes (nginx: master and workers; varnish: manager and child)
   local pid; pid=$(pid_of "$1")
@@ -233,12 +237,12 @@ wrk_run() {  # system id encoding seconds file
 }
 
 scenarios=()   # name id encoding systems...
-gzip_systems="nginx varnish gateway ceiling ceiling-routed"; [ "$NGINX_GZIP" = 1 ] && gzip_systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed"
+gzip_systems="nginx varnish gateway ceiling ceiling-routed ceiling-socket"; [ "$NGINX_GZIP" = 1 ] && gzip_systems="nginx nginx-gzip varnish gateway ceiling ceiling-routed ceiling-socket"
 for row in $ROWS; do
   case "$row" in
     pending) scenarios+=("$PENDING_ID identity|$PENDING_ID|identity|nginx-pass varnish gateway ceiling") ;;
     *-gzip) scenarios+=("done-${row%-gzip} gzip|done-${row%-gzip}|gzip|$gzip_systems") ;;
-    *) scenarios+=("done-$row identity|done-$row|identity|nginx varnish gateway ceiling ceiling-routed") ;;
+    *) scenarios+=("done-$row identity|done-$row|identity|nginx varnish gateway ceiling ceiling-routed ceiling-socket") ;;
   esac
 done
 
@@ -253,7 +257,7 @@ request = function()
   return wrk.format("GET", paths[(i % #paths) + 1], headers)
 end
 LUA
-for system in nginx varnish gateway ceiling ceiling-routed; do
+for system in nginx varnish gateway ceiling ceiling-routed ceiling-socket; do
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 30s -s "$run/warm.lua" "http://127.0.0.1:${port[$system]}" >/dev/null 2>&1 &
   current=$!; wait "$current"; current=""
 done
@@ -298,8 +302,8 @@ memory="$out/memory.tsv"
 rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 nginx_rss=0; for p in $nginx_pid $(pgrep -P "$nginx_pid"); do nginx_rss=$((nginx_rss + $(rss_kib "$p"))); done
 varnish_rss=0; for p in $varnish_pid $(pgrep -P "$varnish_pid"); do varnish_rss=$((varnish_rss + $(rss_kib "$p"))); done
-printf 'gateway\t%s\nceiling\t%s\nceiling-routed\t%s\nnginx (master + workers, summed)\t%s\nvarnish (manager + child, summed)\t%s\n' \
-  "$(rss_kib "$gateway_pid")" "$(rss_kib "$ceiling_pid")" "$(rss_kib "$routed_pid")" "$nginx_rss" "$varnish_rss" >"$memory"
+printf 'gateway\t%s\nceiling\t%s\nceiling-routed\t%s\nceiling-socket\t%s\nnginx (master + workers, summed)\t%s\nvarnish (manager + child, summed)\t%s\n' \
+  "$(rss_kib "$gateway_pid")" "$(rss_kib "$ceiling_pid")" "$(rss_kib "$routed_pid")" "$(rss_kib "$socket_pid")" "$nginx_rss" "$varnish_rss" >"$memory"
 
 # --- allocations: one extra gateway run per scenario, read from the gateway's own /metrics (not part of the figures above)
 # The runtime's dotnet.gc.heap.total_allocated counter, scraped before and after each run: exact whatever the load.

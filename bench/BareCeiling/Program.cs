@@ -11,6 +11,9 @@
 //   dotnet bench/BareCeiling/bin/Release/net10.0/BareCeiling.dll --urls http://127.0.0.1:5091 \
 //       --StandIn:Url=http://127.0.0.1:5080 [--StandIn:Key=stand-in-key] [--Ids=done-2k,done-64k,pending-x]
 //       [--SliceBytes=262144] [--Inline=true] [--PipeBlockBytes=65536] (0: Kestrel's own 4 KiB pool)
+//       [--Socket=true]: below Kestrel's HTTP layer, as the gateway's direct hits are (src/Gateway/Direct): a
+//       connection middleware finds each request head's path and Accept-Encoding and sends a head built for it and
+//       the body with one Socket.SendAsync, no pipe copy. No header checks, no keys: the least a server can do.
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
@@ -55,6 +58,12 @@ using (var http = new HttpClient { BaseAddress = new Uri(standIn) })
         var bytes = await response.Content.ReadAsByteArrayAsync();
         bodies["/job/" + id] = new Body(bytes, Gzip(bytes));
     }
+}
+
+if (builder.Configuration.GetValue("Socket", false))
+{
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+        endpoint.Use(_ => connection => SocketCeiling.ServeAsync(connection, bodies))));
 }
 
 StringValues json = "application/json", gzipCoding = "gzip", acceptEncoding = "Accept-Encoding";
