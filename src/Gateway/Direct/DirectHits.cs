@@ -56,6 +56,8 @@ internal sealed class DirectHits(
 
     public long? MaxResponseBufferSize { get; } = kestrel.Value.Limits.MaxResponseBufferSize;
 
+    public HeadLimits HeadLimits { get; } = HeadLimits.From(kestrel.Value.Limits);
+
     /// <summary>Whether <paramref name="head"/> is a hit answered here; if so its response head is in <paramref name="scratch"/>.</summary>
     public bool TryAnswer(in RequestHead head, ConnectionKey key, Span<byte> scratch, out DirectAnswer answer)
     {

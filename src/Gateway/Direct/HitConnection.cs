@@ -195,7 +195,7 @@ internal sealed class HitConnection
             data = copy.AsSpan(0, take);
         }
 
-        var kind = RequestHead.Parse(data, out var head);
+        var kind = RequestHead.Parse(data, _hits.HeadLimits, out var head);
         if (kind != HeadKind.Delimited)
         {
             return kind;

@@ -53,7 +53,8 @@ internal ref struct RequestHead
     /// <summary>A field that makes the answer conditional or negotiated beyond gzip (If-None-Match, Prefer).</summary>
     public bool Conditional;
 
-    public static HeadKind Parse(ReadOnlySpan<byte> data, out RequestHead head)
+    /// <param name="limits">Kestrel's own limits: a head past any of them is Kestrel's, which answers 414 or 431.</param>
+    public static HeadKind Parse(ReadOnlySpan<byte> data, HeadLimits limits, out RequestHead head)
     {
         head = default;
         var lineStart = 0;
@@ -68,11 +69,12 @@ internal ref struct RequestHead
                 // A lone CR is fine only as the last byte read so far: its LF may come with the next read.
                 var tail = data[lineStart..];
                 var carriageReturn = tail.IndexOf((byte)'\r');
-                return data.Length > MaxBytes || carriageReturn >= 0 && carriageReturn != tail.Length - 1 ? HeadKind.Opaque : HeadKind.Incomplete;
+                return data.Length > limits.MaxBytes || lines == 0 && !CouldStartRequestLine(tail) || carriageReturn >= 0 && carriageReturn != tail.Length - 1 ? HeadKind.Opaque : HeadKind.Incomplete;
             }
 
             var lineEnd = lineStart + feed;
-            if (lineEnd == 0 || data[lineEnd - 1] != '\r' || lineEnd + 1 > MaxBytes)
+            if (lineEnd == 0 || data[lineEnd - 1] != '\r' || lineEnd + 1 > limits.MaxBytes || lines > limits.MaxFields ||
+                lines == 0 && lineEnd + 1 > limits.MaxRequestLine)
             {
                 return HeadKind.Opaque;
             }
@@ -102,6 +104,33 @@ internal ref struct RequestHead
 
             lineStart = lineEnd + 1;
         }
+    }
+
+    // The first bytes of a connection that is not HTTP/1.1 at all (a TLS ClientHello, an HTTP/2 preface) go to Kestrel
+    // at once rather than waiting for a line end they may never send.
+    private static bool CouldStartRequestLine(ReadOnlySpan<byte> partial)
+    {
+        var space = partial.IndexOf((byte)' ');
+        var method = space < 0 ? partial : partial[..space];
+        if (method.Length > 16 || method.ContainsAnyExceptInRange((byte)'A', (byte)'Z') || space == 0)
+        {
+            return false;
+        }
+
+        if (space < 0 || space == partial.Length - 1)
+        {
+            return true;
+        }
+
+        var rest = partial[(space + 1)..];
+        space = rest.IndexOf((byte)' ');
+        var target = space < 0 ? rest : rest[..space];
+        if (rest[0] != '/' || target.ContainsAnyExcept(TargetBytes))
+        {
+            return false;
+        }
+
+        return space < 0 || "HTTP/1.1\r"u8.StartsWith(rest[(space + 1)..]);
     }
 
     private static bool ReadRequestLine(ReadOnlySpan<byte> line, ref RequestHead head)
@@ -181,4 +210,11 @@ internal ref struct RequestHead
 
     private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> known) =>
         name.Length == known.Length && Ascii.EqualsIgnoreCase(name, known);
+}
+
+/// <summary>The bounds within which <see cref="RequestHead"/> reads a head, from Kestrel's limits and its own.</summary>
+internal readonly record struct HeadLimits(int MaxBytes, int MaxFields, int MaxRequestLine)
+{
+    public static HeadLimits From(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits) =>
+        new(Math.Min(RequestHead.MaxBytes, limits.MaxRequestHeadersTotalSize), limits.MaxRequestHeaderCount, limits.MaxRequestLineSize);
 }
