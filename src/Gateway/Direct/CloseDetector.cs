@@ -6,7 +6,7 @@ namespace Gateway.Direct;
 /// <summary>
 /// Reads the head of the one answer Kestrel writes in a <see cref="KestrelTurn"/> and tells whether it keeps the
 /// connection open: Kestrel says <c>Connection: close</c> whenever it will close (a 400, a refused body, shutdown).
-/// No head at all, or one too long to read here, counts as a close.
+/// No head at all, or one too long to read here, counts as a close. One per connection, <see cref="Reset"/> per turn.
 /// </summary>
 internal sealed class CloseDetector
 {
@@ -17,6 +17,14 @@ internal sealed class CloseDetector
     private bool _done;
 
     public bool KeepAlive { get; private set; }
+
+    /// <summary>Ready for the next answer.</summary>
+    public void Reset()
+    {
+        _length = 0;
+        _done = false;
+        KeepAlive = false;
+    }
 
     /// <summary>The next bytes of the answer, in order.</summary>
     public void Read(ReadOnlySequence<byte> bytes)

@@ -39,6 +39,11 @@ internal sealed class DirectHits(
     IOptions<KestrelServerOptions> kestrel,
     IConfiguration configuration)
 {
+    // A host name or IPv4 address with an optional port: Kestrel checks the Host field further (IP literals, percent
+    // escapes), and whatever is not this plain is left to it.
+    private static readonly SearchValues<byte> PlainHostBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"u8);
+
     private static readonly SearchValues<byte> JobIdBytes =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"u8);
 
@@ -63,7 +68,7 @@ internal sealed class DirectHits(
     {
         answer = default;
         var started = Stopwatch.GetTimestamp();
-        if (head.Conditional || head.AuthorizationCount != 1 || head.AcceptEncodingCount > 1 ||
+        if (head.Conditional || head.AuthorizationCount != 1 || head.AcceptEncodingCount > 1 || !IsPlainHost(head.Host) ||
             !head.Method.SequenceEqual("GET"u8) || !head.Target.StartsWith("/job/"u8))
         {
             return false;
@@ -147,6 +152,13 @@ internal sealed class DirectHits(
 
         using var lease = limits.ByTeam.AttemptAcquire(team);
         return lease.IsAcquired;
+    }
+
+    private static bool IsPlainHost(ReadOnlySpan<byte> host)
+    {
+        var colon = host.IndexOf((byte)':');
+        return !host.IsEmpty && !host.ContainsAnyExcept(PlainHostBytes) && host[0] is not ((byte)'.' or (byte)'-' or (byte)':') &&
+            (colon < 0 || host.Length - colon - 1 is > 0 and <= 5 && !host[(colon + 1)..].ContainsAnyExceptInRange((byte)'0', (byte)'9'));
     }
 
     private static bool AllowsGzip(ReadOnlySpan<byte> value)

@@ -32,10 +32,12 @@ internal sealed class HitConnection
     private readonly Socket _socket;
     private readonly PipeReader _input;
     private readonly ConnectionKey _key = new();
+    private readonly CloseDetector _close = new();
     private readonly byte[] _responseHead = new byte[ResponseHeadBytes];
     private readonly List<ArraySegment<byte>> _segments = [];
     private byte[]? _requestCopy;
     private KestrelTurn? _turn;
+    private KestrelTurn? _spareTurn;
     private Waiting _waiting;
     private long _waitingSince;
     private readonly Lock _gate = new();
@@ -226,7 +228,8 @@ internal sealed class HitConnection
     /// <returns>Whether the connection stays open: Kestrel's answer neither closed it nor aborted it.</returns>
     private async Task<bool> TakeTurnAsync(ReadOnlySequence<byte> head)
     {
-        var turn = new KestrelTurn(_connection, _hits.MaxResponseBufferSize);
+        var turn = _spareTurn ?? new KestrelTurn(_connection, _hits.MaxResponseBufferSize);
+        _spareTurn = null;
         foreach (var segment in head)
         {
             turn.Input.Write(segment.Span);
@@ -246,14 +249,21 @@ internal sealed class HitConnection
             turn.Finish();
         }
 
-        var keepAlive = await sending;
-        return keepAlive && !turn.Aborted && !_closing;
+        if (!await sending || turn.Aborted || _closing)
+        {
+            return false;
+        }
+
+        turn.Reset();
+        _spareTurn = turn;
+        return true;
     }
 
     // Sends what Kestrel wrote for one turn; the answer's own head says whether the connection stays open.
     private async Task<bool> SendTurnAsync(PipeReader output)
     {
-        var close = new CloseDetector();
+        var close = _close;
+        close.Reset();
         try
         {
             while (true)

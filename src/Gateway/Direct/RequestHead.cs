@@ -42,6 +42,8 @@ internal ref struct RequestHead
 
     public ReadOnlySpan<byte> Target;
 
+    public ReadOnlySpan<byte> Host;
+
     public ReadOnlySpan<byte> Authorization;
 
     public ReadOnlySpan<byte> AcceptEncoding;
@@ -174,6 +176,7 @@ internal ref struct RequestHead
 
         if (Is(name, "Host"u8))
         {
+            head.Host = value;
             hosts++;
         }
         else if (Is(name, "Authorization"u8))

@@ -16,9 +16,11 @@ public sealed class CloseDetectorTests
     public void TheAnswersHead_SaysWhetherTheConnectionStaysOpen_HoweverItIsSplit(string answer, bool keepAlive)
     {
         var bytes = Encoding.ASCII.GetBytes(answer);
+        var detector = new CloseDetector();
+        detector.Read(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")));
         for (var split = 0; split <= bytes.Length; split++)
         {
-            var detector = new CloseDetector();
+            detector.Reset();
             detector.Read(new ReadOnlySequence<byte>(bytes, 0, split));
             detector.Read(new ReadOnlySequence<byte>(bytes, split, bytes.Length - split));
             Assert.Equal(keepAlive, detector.KeepAlive);
