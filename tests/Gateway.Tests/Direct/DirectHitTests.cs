@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Gateway.Operations;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Direct;
 
@@ -409,5 +410,101 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
     {
         public static Counts operator -(Counts a, Counts b) =>
             new(a.Requests - b.Requests, a.CacheHits - b.CacheHits, a.UsageRequests - b.UsageRequests, a.UsageCacheHits - b.UsageCacheHits);
+    }
+}
+
+/// <summary>
+/// What depends on the gateway's clock, on a fake one both gateways share: a key's expiry judged on every request of
+/// a connection, and the quota headers, whose seconds to the reset must then agree between the two paths.
+/// </summary>
+public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixture) : IClassFixture<DirectHitClockTests.ClockedGateways>
+{
+    private const string ExpiringTeam = "direct-expiring";
+    private const string SoonKey = "direct-expiring-soon-key-0001";
+    private const string LaterKey = "direct-expiring-later-key-002";
+    private static readonly TimeSpan KeyLifetime = TimeSpan.FromMinutes(10);
+
+    [Fact]
+    public async Task QuotaTeam_GetsTheSameRateLimitHeadersOnAHit_AsOnTheKestrelPath()
+    {
+        var id = "done-2k-" + Guid.NewGuid().ToString("N");
+        var answers = new Dictionary<GatewayHost, WireResponse[]>();
+        foreach (var gateway in fixture.Both)
+        {
+            await using var connection = await gateway.ConnectAsync();
+            var request = WireConnection.Request("GET", "/job/" + id, DirectTeams.QuotaKey);
+            await connection.SendAsync(request, request, WireConnection.Request("GET", "/job/" + id, DirectTeams.QuotaKey, "Accept-Encoding: gzip"));
+            answers[gateway] = [await connection.ReadResponseAsync(), await connection.ReadResponseAsync(), await connection.ReadResponseAsync()];
+        }
+
+        var (miss, hit, gzip) = (answers[fixture.Direct][0], answers[fixture.Direct][1], answers[fixture.Direct][2]);
+        Assert.Equal("Gateway; fwd=uri-miss; stored", miss.Header("Cache-Status"));
+        Assert.Equal("Gateway; hit", hit.Header("Cache-Status"));
+        Assert.Equal("Gateway; hit", gzip.Header("Cache-Status"));
+        Assert.Equal($"\"daily\";q={DirectTeams.QuotaPerDay};w=86400", hit.Header("RateLimit-Policy"));
+        Assert.Matches($"^\"daily\";r={DirectTeams.QuotaPerDay - 1};t=[0-9]+$", hit.Header("RateLimit"));
+        Assert.Equal(hit.Header("RateLimit"), gzip.Header("RateLimit"));
+        for (var i = 0; i < 3; i++)
+        {
+            Parity.AssertSameAnswer(answers[fixture.Reference][i], answers[fixture.Direct][i], $"answer {i + 1}");
+        }
+
+        Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task KeyExpiring_WhileItsConnectionIsOpen_Gets401Expired_WhileTheTeamsOtherKeyStillHits()
+    {
+        var id = "done-2k-" + Guid.NewGuid().ToString("N");
+        await fixture.WarmAsync(id);
+        var connections = new Dictionary<GatewayHost, WireConnection>();
+        try
+        {
+            foreach (var gateway in fixture.Both)
+            {
+                var connection = connections[gateway] = await gateway.ConnectAsync();
+                await connection.SendAsync(WireConnection.Request("GET", "/job/" + id, SoonKey));
+                Assert.Equal("Gateway; hit", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+            }
+
+            fixture.Clock.Advance(KeyLifetime + TimeSpan.FromMinutes(1));
+
+            var refusals = new Dictionary<GatewayHost, WireResponse>();
+            foreach (var (gateway, connection) in connections)
+            {
+                await connection.SendAsync(WireConnection.Request("GET", "/job/" + id, SoonKey), WireConnection.Request("GET", "/job/" + id, LaterKey));
+                refusals[gateway] = await connection.ReadResponseAsync();
+                Assert.Equal("Gateway; hit", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+            }
+
+            var direct = refusals[fixture.Direct];
+            Assert.Equal(401, direct.Status);
+            Assert.Equal("urn:gateway:problem:gateway-key-expired", Parity.ProblemType(direct));
+            Assert.Equal("Bearer error=\"invalid_token\", error_description=\"The key has expired\"", direct.Header("WWW-Authenticate"));
+            Parity.AssertSameAnswer(refusals[fixture.Reference], direct);
+            Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+        }
+        finally
+        {
+            foreach (var connection in connections.Values)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    public sealed class ClockedGateways : DirectHitGateways
+    {
+        // The real time: the stand-in dates its jobs now, and the cache keeps nothing a fake clock says is 12 h old.
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        protected override TimeProvider Time => Clock;
+
+        protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(DirectTeams.Settings)
+        {
+            [$"Teams:{ExpiringTeam}:Keys:soon:Key"] = SoonKey,
+            [$"Teams:{ExpiringTeam}:Keys:soon:NotAfter"] = (Clock.GetUtcNow() + KeyLifetime).ToString("O", CultureInfo.InvariantCulture),
+            [$"Teams:{ExpiringTeam}:Keys:later:Key"] = LaterKey,
+        };
     }
 }
