@@ -1,12 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using Gateway.Operations;
 using Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Direct;
@@ -19,8 +14,6 @@ namespace Gateway.Tests.Direct;
 /// </summary>
 public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<DirectHitGateways>
 {
-    private const int Hits = 7;
-
     public static TheoryData<string, bool> SizesAndEncodings => new()
     {
         { "2k", false }, { "2k", true }, { "64k", false }, { "64k", true }, { "1m", false }, { "1m", true },
@@ -60,60 +53,54 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
         Assert.Equal(3, fixture.Upstream.Requests.CountForJob(id)); // one miss per gateway, and the test's own read
     }
 
-    [Fact]
-    public async Task Hits_OnOneConnection_CountAsRequestsCacheHitsUsageAndHitLatency_OncePerHit()
+    [Theory]
+    [InlineData("failed-", false)]
+    [InlineData("failed-", true)]
+    [InlineData("done-url-", false)]
+    [InlineData("done-url-", true)]
+    public async Task Hit_OfAFailedJobOrAUrlResult_IsTheKestrelPathsAnswer_ByteForByte(string kind, bool gzip)
     {
-        var gateway = fixture.Direct;
-        var id = "done-2k-" + Guid.NewGuid().ToString("N");
-        var latency = gateway.Factory.Services.GetRequiredService<LatencyLedger>();
-        var missesBefore = Recorded(latency).Misses;
-        await using var connection = await gateway.ConnectAsync();
-        await connection.SendAsync(WireConnection.Request("GET", "/job/" + id, DirectTeams.CountedKey));
-        Assert.Equal("Gateway; fwd=uri-miss; stored", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+        var id = kind + Guid.NewGuid().ToString("N");
+        await fixture.WarmAsync(id);
+        var expected = await fixture.UpstreamBytesAsync(id);
+        var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey, gzip ? ["Accept-Encoding: gzip"] : []);
 
-        // Once the miss is in the latency ledger, so is every earlier read: what changes from here is these hits.
-        await Eventually.Until(() => Recorded(latency).Misses > missesBefore, TimeSpan.FromSeconds(20), "the miss's latency recorded");
-        var before = await CountsAsync(gateway, DirectTeams.Counted, DirectTeams.CountedKey);
-        var hitLatenciesBefore = Recorded(latency).Hits;
-
-        for (var i = 0; i < Hits; i++)
+        var answers = new Dictionary<GatewayHost, WireResponse>();
+        foreach (var gateway in fixture.Both)
         {
-            await connection.SendAsync(WireConnection.Request("GET", "/job/" + id, DirectTeams.CountedKey));
-            Assert.Equal("Gateway; hit", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+            await using var connection = await gateway.ConnectAsync();
+            await connection.SendAsync(request);
+            answers[gateway] = await connection.ReadResponseAsync();
         }
 
-        await Eventually.Until(async () => (await CountsAsync(gateway, DirectTeams.Counted, DirectTeams.CountedKey)).Requests - before.Requests >= Hits, TimeSpan.FromSeconds(20),
-            "the hits counted as requests");
-        await Eventually.Until(() => Recorded(latency).Hits - hitLatenciesBefore >= Hits, TimeSpan.FromSeconds(20), "the hits' latency recorded");
-        var after = await CountsAsync(gateway, DirectTeams.Counted, DirectTeams.CountedKey);
-        Assert.Equal(new Counts(Hits, Hits, Hits, Hits), after - before);
-        Assert.Equal(Hits, Recorded(latency).Hits - hitLatenciesBefore);
-        Assert.Equal(1, fixture.Upstream.Requests.CountForJob(id));
+        // Bodies under 1 KiB are stored without a gzip copy, and served as they are to every client.
+        var direct = answers[fixture.Direct];
+        Assert.Equal("Gateway; hit", direct.Header("Cache-Status"));
+        Assert.Equal(expected, direct.Header("Content-Encoding") == "gzip" ? Parity.Gunzip(direct.Body) : direct.Body);
+        Parity.AssertSameAnswer(answers[fixture.Reference], direct);
     }
 
     [Fact]
-    public async Task Hits_AreCountedAsDirectHits_WhereDirectHitsAreOn_AndOnlyThere()
+    public async Task RunningJob_SharedWithinItsWindow_KeepsTheRunningAnswersHeaders()
     {
-        var id = "done-2k-" + Guid.NewGuid().ToString("N");
-        var directBefore = DirectHits(await ScrapeAsync(fixture.Direct), DirectTeams.Counted);
-        var referenceBefore = DirectHits(await ScrapeAsync(fixture.Reference), DirectTeams.CountedReference);
-        foreach (var (gateway, key) in new[] { (fixture.Direct, DirectTeams.CountedKey), (fixture.Reference, DirectTeams.CountedReferenceKey) })
+        // Not a terminal hit: shared for a second, Cache-Control: no-store, timed by Age and Retry-After, no ETag.
+        var id = "pending-" + Guid.NewGuid().ToString("N");
+        var answers = new Dictionary<GatewayHost, WireResponse>();
+        foreach (var gateway in fixture.Both)
         {
             await using var connection = await gateway.ConnectAsync();
-            for (var i = 0; i <= Hits; i++)
-            {
-                await connection.SendAsync(WireConnection.Request("GET", "/job/" + id, key));
-                Assert.Equal(200, (await connection.ReadResponseAsync()).Status);
-            }
+            var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
+            await connection.SendAsync(request, request);
+            Assert.Equal("Gateway; fwd=uri-miss", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+            answers[gateway] = await connection.ReadResponseAsync();
         }
 
-        long direct = 0;
-        await Eventually.Until(async () => (direct = DirectHits(await ScrapeAsync(fixture.Direct), DirectTeams.Counted) - directBefore) >= Hits,
-            TimeSpan.FromSeconds(20), () => $"gateway_direct_hits_total{{team=\"{DirectTeams.Counted}\"}} rose by {direct}, not {Hits}");
-        Assert.Equal(Hits, DirectHits(await ScrapeAsync(fixture.Direct), DirectTeams.Counted) - directBefore);
-        Assert.True(fixture.ReferenceTurnsDirectHitsOff, $"the gateway counts direct hits but refuses {DirectHitGateways.DirectHitsSetting}");
-        Assert.Equal(0, DirectHits(await ScrapeAsync(fixture.Reference), DirectTeams.CountedReference) - referenceBefore);
-        Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+        var (direct, reference) = (answers[fixture.Direct], answers[fixture.Reference]);
+        Assert.StartsWith("Gateway; hit; ttl=", direct.Header("Cache-Status"), StringComparison.Ordinal);
+        Assert.Equal("no-store", direct.Header("Cache-Control"));
+        Assert.Null(direct.Header("ETag"));
+        Assert.Equal(NamesOf(reference), NamesOf(direct));
+        Assert.Equal(reference.Body, direct.Body);
     }
 
     [Fact]
@@ -373,44 +360,9 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
         Parity.AssertSameAnswer(answers[fixture.Reference], direct);
     }
 
-    private static (long Hits, long Misses) Recorded(LatencyLedger latency)
-    {
-        var minute = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60;
-        var minutes = latency.ReadLocal(minute - LatencyLedger.Minutes + 1, minute);
-        return (minutes.Sum(static m => m.Hits.Sum()), minutes.Sum(static m => m.Misses.Sum()));
-    }
 
-    private static async Task<Counts> CountsAsync(GatewayHost gateway, string team, string key)
-    {
-        var metrics = await ScrapeAsync(gateway);
-        using var client = gateway.Factory.CreateClient(key);
-        using var usage = JsonDocument.Parse(await client.GetStringAsync("/usage", TestContext.Current.CancellationToken));
-        var today = usage.RootElement.GetProperty("today");
-        return new Counts(
-            Value(metrics, "gateway_requests_total", team), Value(metrics, "gateway_cache_hits_total", team),
-            today.GetProperty("requests").GetInt64(), today.GetProperty("cacheHits").GetInt64());
-    }
-
-    private static long DirectHits(string metrics, string team) => Value(metrics, "gateway_direct_hits_total", team);
-
-    private static async Task<string> ScrapeAsync(GatewayHost gateway)
-    {
-        using var anonymous = gateway.Factory.CreateClient(gatewayKey: null);
-        using var response = await anonymous.GetAsync("/metrics", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-    }
-
-    private static long Value(string metrics, string name, string team) =>
-        Regex.Matches(metrics, "^" + Regex.Escape(name) + "\\{([^}]*)\\} ([0-9.eE+]+)", RegexOptions.Multiline)
-            .Where(m => m.Groups[1].Value.Contains($"team=\"{team}\"", StringComparison.Ordinal))
-            .Sum(m => (long)double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
-
-    private readonly record struct Counts(long Requests, long CacheHits, long UsageRequests, long UsageCacheHits)
-    {
-        public static Counts operator -(Counts a, Counts b) =>
-            new(a.Requests - b.Requests, a.CacheHits - b.CacheHits, a.UsageRequests - b.UsageRequests, a.UsageCacheHits - b.UsageCacheHits);
-    }
+    private static string[] NamesOf(WireResponse response) =>
+        [.. response.Headers.Select(static h => h.Key.ToLowerInvariant()).Order(StringComparer.Ordinal)];
 }
 
 /// <summary>
