@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Direct;
 
@@ -163,6 +164,7 @@ public sealed class DirectHitFaultTests(DirectHitGateways fixture) : IClassFixtu
         await fixture.WarmAsync(id);
         var expected = await fixture.UpstreamBytesAsync(id);
         var gateway = fixture.Direct;
+        var started = DateTimeOffset.UtcNow;
 
         for (var i = 0; i < 8; i++)
         {
@@ -187,6 +189,9 @@ public sealed class DirectHitFaultTests(DirectHitGateways fixture) : IClassFixtu
         Assert.Equal(expected, Parity.Gunzip(gzip.Body));
         Assert.Equal(0, await connection.StrayBytesAsync());
         Assert.Equal(3, fixture.Upstream.Requests.CountForJob(id)); // one miss per gateway, and the test's own read
+
+        // A caller hanging up is not the gateway's failure: nothing is logged as an error.
+        Assert.DoesNotContain(gateway.Factory.Logs.GetSnapshot(), record => record.Timestamp >= started && record.Level >= LogLevel.Error);
     }
 
     private static void AssertSame(Outcome reference, Outcome direct)

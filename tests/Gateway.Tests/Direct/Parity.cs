@@ -8,7 +8,7 @@ namespace Gateway.Tests.Direct;
 public static class Parity
 {
     /// <summary>
-    /// Same status line, same header names and values (Date aside, order and name case aside), same body bytes;
+    /// Same status line, same header names and values (Date's value, the order and the case of names aside), same body bytes;
     /// a problem's <c>traceId</c> names the request on its own server, so it is left out of the comparison.
     /// </summary>
     public static void AssertSameAnswer(WireResponse reference, WireResponse direct, string because = "")

@@ -277,15 +277,18 @@ public sealed record WireResponse(string StatusLine, int Status, IReadOnlyList<K
     }
 
     /// <summary>
-    /// The head as a client can tell it apart: header names without their case, in a fixed order, values exact;
-    /// <c>Date</c> left out, since two servers answer at different instants.
+    /// The head as a client can tell it apart: header names without their case, in a fixed order, values exact,
+    /// but for <c>Date</c>, whose value only has to be a date, since two servers answer at different instants.
     /// </summary>
     public IReadOnlyList<string> ComparableHead =>
     [
         StatusLine,
         .. Headers
-            .Where(static h => !string.Equals(h.Key, "Date", StringComparison.OrdinalIgnoreCase))
-            .Select(static h => h.Key.ToLowerInvariant() + ": " + h.Value)
+            .Select(static h => h.Key.ToLowerInvariant() + ": " + (IsDate(h) ? "<an HTTP date>" : h.Value))
             .Order(StringComparer.Ordinal),
     ];
+
+    private static bool IsDate(KeyValuePair<string, string> header) =>
+        string.Equals(header.Key, "Date", StringComparison.OrdinalIgnoreCase) &&
+        DateTimeOffset.TryParseExact(header.Value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
 }
