@@ -5,19 +5,28 @@ internal static class AcceptEncoding
 {
     public static bool AllowsGzip(HttpRequest request)
     {
+        bool? gzip = null;
+        var any = false;
         foreach (var value in request.Headers.AcceptEncoding)
         {
-            if (AllowsGzip(value.AsSpan()))
-            {
-                return true;
-            }
+            Scan(value.AsSpan(), ref gzip, ref any);
         }
 
-        return false;
+        return gzip ?? any;
     }
 
     /// <summary>Whether one <c>Accept-Encoding</c> field value accepts gzip.</summary>
     public static bool AllowsGzip(ReadOnlySpan<char> value)
+    {
+        bool? gzip = null;
+        var any = false;
+        Scan(value, ref gzip, ref any);
+        return gzip ?? any;
+    }
+
+    // gzip named decides by its own weight; "*" speaks only for codings not named (RFC 9110 12.5.3), so
+    // "gzip;q=0, *" refuses gzip.
+    private static void Scan(ReadOnlySpan<char> value, ref bool? gzip, ref bool any)
     {
         var rest = value;
         while (!rest.IsEmpty)
@@ -27,14 +36,16 @@ internal static class AcceptEncoding
             rest = comma < 0 ? [] : rest[(comma + 1)..];
             var semicolon = item.IndexOf(';');
             var coding = (semicolon < 0 ? item : item[..semicolon]).Trim();
-            if ((coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding.SequenceEqual("*")) &&
-                (semicolon < 0 || !IsZeroQuality(item[(semicolon + 1)..])))
+            var accepted = semicolon < 0 || !IsZeroQuality(item[(semicolon + 1)..]);
+            if (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
             {
-                return true;
+                gzip = (gzip ?? false) || accepted;
+            }
+            else if (coding.SequenceEqual("*"))
+            {
+                any |= accepted;
             }
         }
-
-        return false;
     }
 
     private static bool IsZeroQuality(ReadOnlySpan<char> parameters)

@@ -382,6 +382,7 @@ public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixt
     [Fact]
     public async Task QuotaTeam_GetsTheSameRateLimitHeadersOnAHit_AsOnTheKestrelPath()
     {
+        NextUpstreamSlot();
         var id = "done-2k-" + Guid.NewGuid().ToString("N");
         var answers = new Dictionary<GatewayHost, WireResponse[]>();
         foreach (var gateway in fixture.Both)
@@ -410,6 +411,7 @@ public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixt
     [Fact]
     public async Task KeyExpiring_WhileItsConnectionIsOpen_Gets401Expired_WhileTheTeamsOtherKeyStillHits()
     {
+        NextUpstreamSlot();
         var id = "done-2k-" + Guid.NewGuid().ToString("N");
         await fixture.WarmAsync(id);
         var connections = new Dictionary<GatewayHost, WireConnection>();
@@ -447,6 +449,10 @@ public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixt
             }
         }
     }
+
+    // The upstream budget refills on the gateways' clock: each test's misses need it to have moved on since the last
+    // test's, or they wait for a token that a stopped clock never brings.
+    private void NextUpstreamSlot() => fixture.Clock.Advance(TimeSpan.FromSeconds(1));
 
     public sealed class ClockedGateways : DirectHitGateways
     {
