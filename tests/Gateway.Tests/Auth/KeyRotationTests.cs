@@ -9,25 +9,11 @@ namespace Gateway.Tests.Auth;
 /// Rotation and revocation without a restart, on a real gateway process reading a key directory (one file per
 /// setting, as a Kubernetes Secret mounts them) while a caller keeps using the key that stays.
 /// </summary>
-public sealed class KeyRotationTests : IAsyncLifetime
+public sealed class KeyRotationTests : KeyDirectoryProcessTest
 {
     private const string OldKey = "rotation-old-key-000000001";
     private const string NewKey = "rotation-new-key-000000002";
     private const string AddedKey = "rotation-added-key-0000003";
-    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(20);
-
-    private readonly DirectoryInfo _keys = Directory.CreateTempSubdirectory("gateway-keys-");
-    private StandInServer _upstream = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _keys.Delete(recursive: true);
-    }
 
     [Fact]
     public async Task RemovingAKeyFile_RefusesThatKeyWithinSeconds_WhileTheOtherKeyIsNeverRefused()
@@ -97,22 +83,13 @@ public sealed class KeyRotationTests : IAsyncLifetime
         Assert.Equal("Healthy", healthyReport.RootElement.GetProperty("status").GetString());
     }
 
-    private GatewayProcess Start() => GatewayProcess.Start(new Dictionary<string, string>
-    {
-        ["Upstream__BaseUrl"] = _upstream.BaseAddress.ToString(),
-        ["Upstream__ApiKey"] = GatewayFactory.ServerKey,
-        ["Auth__KeysDirectory"] = _keys.FullName,
-    });
+    private GatewayProcess Start() => StartGateway(new() { ["Auth__KeysDirectory"] = KeyDirectory.FullName });
 
-    private string KeyFile(string keyId) => Path.Combine(_keys.FullName, $"Teams__team-r__Keys__{keyId}__Key");
+    private static string KeySetting(string keyId) => $"Teams__team-r__Keys__{keyId}__Key";
 
-    // Written beside the directory and moved in, as a Secret update swaps whole files: a reader never sees half a key.
-    private void WriteKey(string keyId, string key)
-    {
-        var temporary = Path.Combine(_keys.Parent!.FullName, Guid.NewGuid().ToString("N"));
-        File.WriteAllText(temporary, key);
-        File.Move(temporary, KeyFile(keyId), overwrite: true);
-    }
+    private string KeyFile(string keyId) => Path.Combine(KeyDirectory.FullName, KeySetting(keyId));
+
+    private void WriteKey(string keyId, string key) => WriteSetting(KeySetting(keyId), key);
 
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string key)
     {

@@ -13,16 +13,9 @@ namespace Gateway.Tests.Direct;
 /// <c>gateway_cache_hits_total</c>, the team's usage report and the hit latency; and, on its own,
 /// <c>gateway_direct_hits_total</c>.
 /// </summary>
-/// <remarks>
-/// Every gateway in this process exports every meter named "Gateway", and disposing one gateway's meter stops the
-/// others' instruments of the same name from being exported (open-telemetry/opentelemetry-dotnet#6412). These tests
-/// read <c>/metrics</c>, so they run on their own, while no other gateway comes or goes.
-/// </remarks>
-[Collection(Name)]
+[Collection(ScrapedMetricsTests.Name)]
 public sealed class DirectHitCountingTests(DirectHitGateways fixture) : IClassFixture<DirectHitGateways>
 {
-    public const string Name = "direct hit metrics";
-
     private const int Hits = 7;
 
     [Fact]
@@ -120,6 +113,3 @@ public sealed class DirectHitCountingTests(DirectHitGateways fixture) : IClassFi
             new(a.Requests - b.Requests, a.CacheHits - b.CacheHits, a.UsageRequests - b.UsageRequests, a.UsageCacheHits - b.UsageCacheHits);
     }
 }
-
-[CollectionDefinition(DirectHitCountingTests.Name, DisableParallelization = true)]
-public sealed class DirectHitCountingRunsAlone;

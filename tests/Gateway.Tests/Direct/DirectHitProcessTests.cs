@@ -8,32 +8,18 @@ namespace Gateway.Tests.Direct;
 /// Direct hits in a real gateway process, for what only a process shows: keys revoked in the key directory while a
 /// connection that made hits stays open, and SIGTERM with connections open that only ever made direct hits.
 /// </summary>
-public sealed class DirectHitProcessTests : IAsyncLifetime
+public sealed class DirectHitProcessTests : KeyDirectoryProcessTest
 {
     private const string Team = "direct-r";
     private const string OldKey = "direct-reload-old-key-00001";
     private const string NewKey = "direct-reload-new-key-00002";
-    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(20);
-
-    private readonly DirectoryInfo _keys = Directory.CreateTempSubdirectory("gateway-keys-");
-    private StandInServer _upstream = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _keys.Delete(recursive: true);
-    }
 
     [Fact]
     public async Task KeyRevokedInTheKeyDirectory_IsRefusedOnTheConnectionThatMadeHitsWithIt_WithoutARestart()
     {
         WriteSetting($"Teams__{Team}__Keys__old__Key", OldKey);
         WriteSetting($"Teams__{Team}__Keys__new__Key", NewKey);
-        await using var gateway = Start(new() { ["Auth__KeysDirectory"] = _keys.FullName });
+        await using var gateway = StartGateway(new() { ["Auth__KeysDirectory"] = KeyDirectory.FullName });
         var address = await gateway.Listening(TimeSpan.FromSeconds(30));
         var id = "done-2k-" + Guid.NewGuid().ToString("N");
         await using var connection = await WireConnection.OpenAsync(address);
@@ -56,7 +42,7 @@ public sealed class DirectHitProcessTests : IAsyncLifetime
         Assert.Equal("urn:gateway:problem:gateway-key-revoked", Parity.ProblemType(revoked));
         Assert.Equal("Gateway; hit", other.Header("Cache-Status"));
         Assert.Equal(401, again.Status);
-        Assert.Equal(1, _upstream.Requests.CountForJob(id));
+        Assert.Equal(1, Upstream.Requests.CountForJob(id));
     }
 
     [Fact]
@@ -64,7 +50,7 @@ public sealed class DirectHitProcessTests : IAsyncLifetime
     {
         // A drain far longer than the bound below: a connection the server failed to count as idle would hold the
         // process for all of it.
-        await using var gateway = Start(new() { ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey, ["Shutdown__DrainTimeout"] = "00:01:00" });
+        await using var gateway = StartGateway(new() { ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey, ["Shutdown__DrainTimeout"] = "00:01:00" });
         var address = await gateway.Listening(TimeSpan.FromSeconds(30));
         var small = "done-2k-" + Guid.NewGuid().ToString("N");
         var large = "done-5m-" + Guid.NewGuid().ToString("N");
@@ -101,7 +87,7 @@ public sealed class DirectHitProcessTests : IAsyncLifetime
             Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90)));
             Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(20), $"exited {stopping.Elapsed} after SIGTERM with only idle connections open");
             Assert.Equal(await UpstreamBytesAsync(large), inFlight.Body);
-            Assert.Equal(2, _upstream.Requests.CountForJob(large)); // the miss, and the test's own read
+            Assert.Equal(2, Upstream.Requests.CountForJob(large)); // the miss, and the test's own read
         }
         finally
         {
@@ -112,13 +98,6 @@ public sealed class DirectHitProcessTests : IAsyncLifetime
         }
     }
 
-    private GatewayProcess Start(Dictionary<string, string> settings)
-    {
-        settings["Upstream__BaseUrl"] = _upstream.BaseAddress.ToString();
-        settings["Upstream__ApiKey"] = GatewayFactory.ServerKey;
-        return GatewayProcess.Start(settings);
-    }
-
     private static async Task<int> StatusOnANewConnectionAsync(Uri address, string id, string key)
     {
         await using var connection = await WireConnection.OpenAsync(address);
@@ -127,16 +106,9 @@ public sealed class DirectHitProcessTests : IAsyncLifetime
     }
 
     // Written beside the directory and moved in, as a Secret update swaps whole files: a reader never sees half a value.
-    private void WriteSetting(string name, string value)
-    {
-        var temporary = Path.Combine(_keys.Parent!.FullName, Guid.NewGuid().ToString("N"));
-        File.WriteAllText(temporary, value);
-        File.Move(temporary, Path.Combine(_keys.FullName, name), overwrite: true);
-    }
-
     private async Task<byte[]> UpstreamBytesAsync(string id)
     {
-        using var direct = new HttpClient { BaseAddress = _upstream.BaseAddress };
+        using var direct = new HttpClient { BaseAddress = Upstream.BaseAddress };
         direct.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFactory.ServerKey);
         return await direct.GetByteArrayAsync("job/" + id, Cancel);
     }

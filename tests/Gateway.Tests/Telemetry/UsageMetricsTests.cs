@@ -9,6 +9,7 @@ namespace Gateway.Tests.Telemetry;
 /// Meters are process-wide by name, and other test classes run gateways in this process at the same time, so these
 /// tests use team names of their own.
 /// </remarks>
+[Collection(ScrapedMetricsTests.Name)]
 public sealed class UsageMetricsTests : GatewayTest
 {
     private const string MetricsA = "metrics-a";
