@@ -63,6 +63,17 @@ internal sealed class DirectHits(
 
     public HeadLimits HeadLimits { get; } = HeadLimits.From(kestrel.Value.Limits);
 
+    private readonly MinDataRate? _minResponseRate = kestrel.Value.Limits.MinResponseDataRate;
+
+    /// <summary>
+    /// How long sending <paramref name="bytes"/> may take before the client counts as too slow a reader: Kestrel's
+    /// <c>MinResponseDataRate</c> (its grace period, then its rate), or no limit where that is unset.
+    /// </summary>
+    public TimeSpan SendLimit(long bytes) =>
+        _minResponseRate is { BytesPerSecond: > 0 } rate
+            ? rate.GracePeriod + TimeSpan.FromSeconds(bytes / rate.BytesPerSecond)
+            : Timeout.InfiniteTimeSpan;
+
     /// <summary>Whether <paramref name="head"/> is a hit answered here; if so its response head is in <paramref name="scratch"/>.</summary>
     public bool TryAnswer(in RequestHead head, ConnectionKey key, Span<byte> scratch, out DirectAnswer answer)
     {

@@ -24,6 +24,7 @@ internal sealed class HitConnection
         None,
         Idle,
         Head,
+        Send,
     }
 
     private readonly ConnectionContext _connection;
@@ -38,8 +39,9 @@ internal sealed class HitConnection
     private byte[]? _requestCopy;
     private KestrelTurn? _turn;
     private KestrelTurn? _spareTurn;
-    private Waiting _waiting;
+    private int _waiting;
     private long _waitingSince;
+    private TimeSpan _sendLimit;
     private readonly Lock _gate = new();
     private bool _handedOff;
     private volatile bool _closing;
@@ -152,7 +154,7 @@ internal sealed class HitConnection
             {
                 Wait(Waiting.Idle);
             }
-            else if (_waiting != Waiting.Head)
+            else if ((Waiting)_waiting != Waiting.Head)
             {
                 Wait(Waiting.Head);
             }
@@ -222,7 +224,10 @@ internal sealed class HitConnection
         _segments.Clear();
         _segments.Add(new ArraySegment<byte>(_responseHead, 0, hit.HeadLength));
         _segments.Add(body);
+        _sendLimit = _hits.SendLimit(hit.HeadLength + body.Count);
+        Wait(Waiting.Send);
         await _socket.SendAsync(_segments, SocketFlags.None);
+        Wait(Waiting.None);
     }
 
     /// <returns>Whether the connection stays open: Kestrel's answer neither closed it nor aborted it.</returns>
@@ -299,28 +304,43 @@ internal sealed class HitConnection
         }
     }
 
+    // The time is written before the state, and read after it, so the heartbeat never pairs a new state with an old time.
     private void Wait(Waiting waiting)
     {
-        _waitingSince = Environment.TickCount64;
-        _waiting = waiting;
+        Volatile.Write(ref _waitingSince, Environment.TickCount64);
+        Volatile.Write(ref _waiting, (int)waiting);
     }
 
-    // Judged on the connection's own thread from its own state: the heartbeat's reading may be a moment stale.
-    private bool TimedOut()
+    private bool TimedOut(out Waiting waiting)
     {
-        var limit = _waiting switch
+        waiting = (Waiting)Volatile.Read(ref _waiting);
+        var limit = waiting switch
         {
             Waiting.Idle => _hits.KeepAliveTimeout,
             Waiting.Head => _hits.RequestHeadersTimeout,
+            Waiting.Send => _sendLimit,
             _ => Timeout.InfiniteTimeSpan,
         };
-        return limit != Timeout.InfiniteTimeSpan && Environment.TickCount64 - _waitingSince > limit.TotalMilliseconds;
+        return limit != Timeout.InfiniteTimeSpan && Environment.TickCount64 - Volatile.Read(ref _waitingSince) > limit.TotalMilliseconds;
     }
+
+    // Judged again on the connection's own thread when the read it cancels returns.
+    private bool TimedOut() => TimedOut(out _);
 
     private void Tick()
     {
         Volatile.Read(ref _turn)?.Tick();
-        if (TimedOut())
+        if (!TimedOut(out var waiting))
+        {
+            return;
+        }
+
+        if (waiting == Waiting.Send)
+        {
+            // A client reading slower than Kestrel:Limits:MinResponseDataRate, as Kestrel would treat it.
+            _connection.Abort(new ConnectionAbortedException("The client read a direct hit below the minimum response data rate."));
+        }
+        else
         {
             Cancel();
         }
