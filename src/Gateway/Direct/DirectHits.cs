@@ -44,9 +44,6 @@ internal sealed class DirectHits(
     private static readonly SearchValues<byte> PlainHostBytes =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"u8);
 
-    private static readonly SearchValues<byte> JobIdBytes =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"u8);
-
     private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
 
     /// <summary>
@@ -86,7 +83,7 @@ internal sealed class DirectHits(
         }
 
         var id = head.Target["/job/".Length..];
-        if (id.Length is 0 or > JobId.MaxLength || id.ContainsAnyExcept(JobIdBytes))
+        if (!JobId.IsValid(id))
         {
             return false;
         }

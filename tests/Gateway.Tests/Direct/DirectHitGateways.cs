@@ -1,8 +1,5 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Reducto.StandIn;
 
 namespace Gateway.Tests.Direct;
@@ -84,10 +81,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var factory = new GatewayFactory(upstream.BaseAddress, settings: settings, time: time);
         try
         {
-            factory.UseKestrel(0);
-            factory.StartServer();
-            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new GatewayHost(factory, new Uri(address));
+            return new GatewayHost(factory, factory.StartOnKestrel());
         }
         catch
         {

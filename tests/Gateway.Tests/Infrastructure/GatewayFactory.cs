@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +46,14 @@ public sealed class GatewayFactory(
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = gatewayKey is null ? null : new("Bearer", gatewayKey);
         return client;
+    }
+
+    /// <summary>Starts the gateway on a real Kestrel socket on a free loopback port, for tests that send raw bytes.</summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     protected override void ConfigureClient(HttpClient client)

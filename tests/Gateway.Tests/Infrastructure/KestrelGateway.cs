@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Reducto.StandIn;
 
 namespace Gateway.Tests.Infrastructure;
@@ -25,9 +22,7 @@ public class KestrelGateway : IAsyncLifetime
     {
         Upstream = await StandInServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         Gateway = new GatewayFactory(Upstream.BaseAddress, RedisConnectionString, Settings);
-        Gateway.UseKestrel(0);
-        Gateway.StartServer();
-        Address = new Uri(Gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Address = Gateway.StartOnKestrel();
     }
 
     public async ValueTask DisposeAsync()
