@@ -118,6 +118,9 @@ internal sealed class KestrelTurn : ConnectionContext, IConnectionHeartbeatFeatu
         _heartbeat = null;
         _heartbeatState = null;
         Aborted = false;
+
+        // Kestrel adds its session's tags again every turn: a fresh list each time, or they pile up here instead.
+        _features.Set<IConnectionMetricsTagsFeature>(new TurnTags());
     }
 
     private sealed class TurnTags : IConnectionMetricsTagsFeature
