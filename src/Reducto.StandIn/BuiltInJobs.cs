@@ -16,27 +16,33 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
 {
     private readonly ConcurrentDictionary<string, byte[]> _bodies = new();
     private readonly ConcurrentDictionary<string, TimedJob> _timed = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _created = new();
-
-    public IEnumerable<KeyValuePair<string, DateTimeOffset>> Created => _created;
+    private readonly ConcurrentDictionary<string, CreatedJob> _created = new();
 
     /// <summary>When each <c>after-Ns-*</c> job read so far turned, or will turn, Completed.</summary>
     public IEnumerable<KeyValuePair<string, DateTimeOffset>> Completions =>
         _timed.Select(static t => KeyValuePair.Create(t.Key, t.Value.CompletesAt));
 
-    public string Create()
+    /// <summary>
+    /// A new job id that reads Pending for <see cref="StandInOptions.PendingFor"/>, or Completed at once for a job a
+    /// synchronous route created (its answer already carried the result).
+    /// </summary>
+    public string Create(bool completed)
     {
         var id = Guid.NewGuid().ToString();
-        _created[id] = DateTimeOffset.UtcNow;
+        _created[id] = new CreatedJob(DateTimeOffset.UtcNow, completed);
         return id;
     }
+
+    /// <summary>Pending or Completed, for a job <see cref="Create"/> made; null for any other id.</summary>
+    public string? StatusOf(string id) =>
+        _created.TryGetValue(id, out var job) ? (DateTimeOffset.UtcNow >= CompletesAt(job) ? "Completed" : "Pending") : null;
 
     public ScriptedResponse Resolve(string id)
     {
         var now = DateTimeOffset.UtcNow;
-        if (_created.TryGetValue(id, out var createdAt))
+        if (_created.TryGetValue(id, out var created))
         {
-            return Progressing(id, createdAt + options.PendingFor, createdAt, now);
+            return Progressing(id, CompletesAt(created), created.At, now);
         }
 
         if (id.StartsWith("done-url-", StringComparison.Ordinal))
@@ -105,6 +111,11 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
     private static ScriptedResponse Json(int status, byte[] body) => new(status, body);
 
     private readonly record struct TimedJob(DateTimeOffset FirstSeen, DateTimeOffset CompletesAt);
+
+    // Read at each answer, not fixed at creation, so a test that changes PendingFor sees it at once, as before.
+    private DateTimeOffset CompletesAt(CreatedJob job) => job.Completed ? job.At : job.At + options.PendingFor;
+
+    private readonly record struct CreatedJob(DateTimeOffset At, bool Completed);
 
     private static int ParseSize(string size)
     {

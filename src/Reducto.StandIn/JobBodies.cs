@@ -90,10 +90,10 @@ internal static class JobBodies
         "%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Date=" + signedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) +
         "&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=" + new string('a', 64);
 
-    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     // A chunk carries its text twice (content and embed), as Reducto's do.
-    private static string ChunkJson(int index, string text) =>
+    public static string ChunkJson(int index, string text) =>
         "{\"content\":\"" + text + "\",\"embed\":\"" + text + "\",\"enriched\":null,\"enrichment_success\":false,\"blocks\":[" +
         "{\"type\":\"Text\",\"bbox\":{\"left\":0.1,\"top\":" + (index % 9 / 10.0).ToString("0.0", CultureInfo.InvariantCulture) +
         ",\"width\":0.8,\"height\":0.09,\"page\":" + (index / 9 + 1).ToString(CultureInfo.InvariantCulture) +
@@ -109,7 +109,7 @@ internal static class JobBodies
             "patient", "dosage", "diagnosis", "laboratory", "specimen", "reference", "range", "result", "units", "mg"])
         .ToArray();
 
-    private static string Text(int seed, int length)
+    public static string Text(int seed, int length)
     {
         var random = new Random(seed);
         var builder = new StringBuilder(length + 16);

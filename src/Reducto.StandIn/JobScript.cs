@@ -54,4 +54,8 @@ public sealed class JobScript
     internal int? TruncationFor(string jobId) => _truncations.TryGetValue(jobId, out var bytes) ? bytes : null;
 
     internal bool AbortsFor(string jobId) => _aborts.ContainsKey(jobId);
+
+    /// <summary>Whether a test set anything up for this id, which makes it a job the stand-in knows.</summary>
+    internal bool Knows(string jobId) =>
+        _responses.ContainsKey(jobId) || _gates.ContainsKey(jobId) || _delays.ContainsKey(jobId) || _truncations.ContainsKey(jobId) || _aborts.ContainsKey(jobId);
 }

@@ -31,34 +31,9 @@ internal static class StandInEndpoints
         });
 
         app.MapGet("/job/{job_id}", (string job_id, HttpContext context) => ServeJobAsync(job_id, context, server));
-        foreach (var kind in new[] { "parse", "extract", "split", "edit", "classify", "pipeline" })
-        {
-            app.MapPost("/" + kind + "_async", () => Results.Json(new { job_id = server.Jobs.Create() }));
-        }
-
-        app.MapPost("/cancel/{job_id}", () => Results.Json(new { }));
-        app.MapPost("/upload", async (HttpContext context) =>
-        {
-            // Counted and discarded: the stand-in must not be what holds a 100 MB upload in memory either.
-            var buffer = new byte[64 * 1024];
-            long total = 0;
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-            {
-                total += read;
-            }
-
-            server.Requests.AddUploadedBytes(total);
-            return Results.Json(new { file_id = "reducto://" + Guid.NewGuid() + ".pdf", presigned_url = (string?)null });
-        });
-        app.MapDelete("/upload/{file_id}", () => Results.Json(new { }));
+        app.MapCreations(server);
         app.MapPost("/configure_webhook", () => Results.Json("https://app.svix.com/portal/stand-in"));
-        app.MapDelete("/job/{job_id}", (string job_id) => Results.Json(new { job_id }, statusCode: 202));
-        app.MapGet("/jobs", () => Results.Json(new
-        {
-            jobs = server.Jobs.Created.Select(j => new { job_id = j.Key, status = "Pending", created_at = j.Value }),
-            next_cursor = (string?)null,
-        }));
+        app.MapGet("/jobs", (HttpRequest request) => JobListing.List(request, server));
         app.MapGet("/version", () => Results.Json("stand-in"));
         app.MapGet(StandInStats.Path, (string? job) => StandInStats.Get(server, job));
         return app;
@@ -137,6 +112,10 @@ internal static class StandInEndpoints
         new StringBuilder()
             .Append("Reducto stand-in listening on ").AppendJoin(", ", addresses)
             .Append("; expects Authorization: Bearer ").Append(string.IsNullOrEmpty(options.ApiKey) ? "<any>" : options.ApiKey)
-            .Append(". Try GET /job/done-64k, /job/pending-x, /job/failed-x, /job/after-10s-x, /job/status-429-x; counts at " + StandInStats.Path + ".")
+            .Append(". Try GET /job/done-64k, /job/pending-x, /job/failed-x, /job/after-10s-x, /job/status-429-x.")
+            .Append(" Creates jobs on POST /parse_async (and the other *_async routes) and synchronously on POST /parse, /extract,")
+            .Append(" /split, /edit, /classify, /pipeline (" + SyncResults.SizeHeader + ": N pads the answer to N bytes); lists them on GET /jobs;")
+            .Append(" takes POST /upload, DELETE /upload/{file_id}, POST /cancel/{job_id}, DELETE /job/{job_id};")
+            .Append(" " + CreationEndpoints.DelayHeader + ": N holds a creation's answer N ms. Counts at " + StandInStats.Path + ".")
             .ToString();
 }

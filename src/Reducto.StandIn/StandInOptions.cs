@@ -11,6 +11,13 @@ public sealed class StandInOptions
     /// <summary>Added before every <c>/job</c> answer, to model a remote vendor.</summary>
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Added before the answer of every creation (the <c>*_async</c> routes, the synchronous ones and
+    /// <c>POST /upload</c>), after the job or file is created; a request's <c>x-standin-delay-ms</c> header overrides it.
+    /// A caller that hangs up while waiting has still created the job.
+    /// </summary>
+    public TimeSpan CreationLatency { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long a job created through <c>POST /parse_async</c> stays Pending.</summary>
     public TimeSpan PendingFor { get; set; } = TimeSpan.FromSeconds(5);
 

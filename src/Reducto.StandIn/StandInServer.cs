@@ -32,6 +32,9 @@ public sealed class StandInServer : IAsyncDisposable
 
     public JobScript Script { get; } = new();
 
+    /// <summary>The jobs and files created, per route, and the cancels and deletes received.</summary>
+    public CreationJournal Creations { get; } = new();
+
     internal BuiltInJobs Jobs { get; }
 
     internal CompletionWebhook? Webhook { get; }
