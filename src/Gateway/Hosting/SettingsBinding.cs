@@ -52,12 +52,14 @@ internal static partial class SettingsBinding
             }
             catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or TargetInvocationException)
             {
-                failures?.Add(Describe($"{section}:{key}", exception));
+                failures?.Add(Describe($"{section}:{key}", value, exception));
             }
         }
     }
 
-    private static string Describe(string key, Exception exception)
+    // Failures reach logs and start-up errors, and any setting may hold a key (pasted into the wrong file, say), so a
+    // failure names the setting and the rule it broke, never the value.
+    private static string Describe(string key, string value, Exception exception)
     {
         var innermost = exception;
         while (innermost is InvalidOperationException { InnerException: InvalidOperationException next })
@@ -72,14 +74,22 @@ internal static partial class SettingsBinding
 
         if (ConversionFailure().Match(innermost.Message) is { Success: true } conversion)
         {
-            return $"{key}: '{conversion.Groups["value"].Value}' is not a valid {conversion.Groups["type"].Value}.";
+            return $"{key} must be a valid {TypeName(conversion.Groups["type"].Value)}; the value given is not (it is not repeated here).";
         }
 
         var reason = exception is TargetInvocationException { InnerException: { } inner } ? inner : innermost;
-        return $"{key}: {reason.Message.Split('\n')[0].Trim()}";
+        var message = reason.Message.Split('\n')[0].Trim();
+        return $"{key}: {(value.Length > 0 ? message.Replace(value, "(the value)", StringComparison.Ordinal) : message)}";
     }
 
-    [GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '.*' to type '(?<type>[^']+)'")]
+    // System.Nullable`1[[System.DateTimeOffset, System.Private.CoreLib, …]] reads as DateTimeOffset.
+    private static string TypeName(string type)
+    {
+        var inner = type.IndexOf("[[", StringComparison.Ordinal) is >= 0 and var start ? type[(start + 2)..].Split(',')[0] : type;
+        return inner.StartsWith("System.", StringComparison.Ordinal) ? inner["System.".Length..] : inner;
+    }
+
+    [GeneratedRegex("^Failed to convert configuration value '.*' at '.*' to type '(?<type>[^']+)'", RegexOptions.Singleline)]
     private static partial Regex ConversionFailure();
 
     private sealed class BindingFailures<T> : IValidateOptions<T> where T : class
