@@ -72,7 +72,7 @@ wait_http "http://127.0.0.1:$standin_port/_standin/stats" "$standin_pid" "$out/s
 start_gateway() {
   local name="$1" instance="$2" port="$3"
   ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
       Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 \
       ConnectionStrings__Redis="$seeds" Cache__InstanceName="$instance" Cache__InProcessSizeLimitBytes="$MEMORY" \
       dotnet Gateway.dll --urls "http://127.0.0.1:$port" ) >"$out/$name.log" 2>&1 &

@@ -91,7 +91,7 @@ start_stack() {  # name webhook(0|1) nginx(0|1) [pending freshness]: sets standi
   local gateway_pids=()
   for i in 0 1 2; do
     ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-        Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+        Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
         ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="longpoll:" Webhooks__Secret="$SECRET" "${window[@]}" \
         dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$logs/gateway-$i.log" 2>&1 &
     gateway_pids+=("$!"); pids+=("$!")

@@ -38,7 +38,7 @@ standin_pid=$!; pids+=("$standin_pid")
 gateway_pids=()
 for i in 0 1 2; do
   ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
       ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="manyjobs:" Jobs__PendingFreshness="$WINDOW" \
       dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$out/gateway-$i.log" 2>&1 &
   gateway_pids+=("$!"); pids+=("$!")

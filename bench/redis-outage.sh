@@ -24,7 +24,7 @@ pids+=($!)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
 redis_pid=$!; pids+=($redis_pid)
 ( cd src/Gateway/bin/Release/net10.0 && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+  Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
   Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 ConnectionStrings__Redis="127.0.0.1:$redis_port" \
   exec dotnet Gateway.dll --urls "http://127.0.0.1:$gateway_port" ) >"$work/gateway.log" 2>&1 &
 pids+=($!)

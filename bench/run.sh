@@ -96,7 +96,7 @@ fi
 # The upstream budget (150 job polls/s by default) is raised so the Pending scenario measures forwarding, not the
 # gateway's own throttle; cache hits never spend it.
 ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+    Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
     Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 "${redis_env[@]}" \
     dotnet Gateway.dll --urls "http://127.0.0.1:$gateway_port" ) >"$out/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=("$gateway_pid")

@@ -24,7 +24,7 @@ standin=$(free_port); gateway=$(free_port)
 dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin" >"$work/standin.log" 2>&1 &
 standin_pid=$!; pids+=($standin_pid)
 ( cd src/Gateway/bin/Release/net10.0 && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Upstream__BaseUrl="http://127.0.0.1:$standin" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
+  Upstream__BaseUrl="http://127.0.0.1:$standin" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
   Upstream__JobPollsPerSecond=100000 Upstream__RequestsPerSecond=100000 \
   exec dotnet Gateway.dll --urls "http://127.0.0.1:$gateway" ) >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid)

@@ -30,5 +30,5 @@ public class MissPathBenchmarks
 
     [Benchmark]
     public int CreateEntryWithGzip() =>
-        CachedResponse.Create("application/json", "\"bench\"", _body, DateTimeOffset.UtcNow.AddHours(1)).GzipBody.Length;
+        CachedResponse.Create("application/json", "\"bench\"", _body, DateTimeOffset.UtcNow.AddHours(1), owner: "bench").GzipBody.Length;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Claims;
 using Gateway.Teams;
 
@@ -47,7 +48,7 @@ internal sealed class KeyTable
     }
 
     private static KeyEntry Entry(string team, string keyId, TeamKey key, TeamSettings? settings) =>
-        new(team, keyId, KeyFormat.HashOf(key.Key!), key.NotAfter, key.Disabled, new TeamPrincipal(team, keyId, Scopes.Parse(settings?.Scopes)));
+        new(team, keyId, KeyFormat.HashOf(key.Key!), key.NotAfter, key.Disabled, new TeamPrincipal(team, keyId, Scopes.Parse(settings?.Scopes), settings?.ReadsJobsOf?.ToFrozenSet(StringComparer.Ordinal)));
 
     /// <summary>The admin key opens the admin endpoints only: it carries the admin role and no team.</summary>
     public static readonly ClaimsPrincipal AdminPrincipal = new(new ClaimsIdentity(

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 
@@ -9,7 +10,7 @@ namespace Gateway.Auth;
 /// request (rate limiting, metrics, the upstream budget), is a field rather than a search through claims.
 /// Nothing in the gateway changes a principal after authentication; one that did would need its own copy.
 /// </summary>
-internal sealed class TeamPrincipal(string team, string keyId, Scope scopes) : ClaimsPrincipal(new ClaimsIdentity(
+internal sealed class TeamPrincipal(string team, string keyId, Scope scopes, FrozenSet<string>? readsJobsOf = null) : ClaimsPrincipal(new ClaimsIdentity(
     [new Claim(ClaimTypes.Name, team), new Claim(GatewayKeyClaims.Team, team), new Claim(GatewayKeyClaims.KeyId, keyId)],
     GatewayKeyClaims.AuthenticationType))
 {
@@ -20,6 +21,9 @@ internal sealed class TeamPrincipal(string team, string keyId, Scope scopes) : C
 
     /// <summary>What the team may do.</summary>
     public Scope Scopes { get; } = scopes;
+
+    /// <summary>The teams whose jobs this team may read (never cancel or delete): <c>Teams:&lt;team&gt;:ReadsJobsOf</c>.</summary>
+    public FrozenSet<string> ReadsJobsOf { get; } = readsJobsOf ?? FrozenSet<string>.Empty;
 
     /// <summary>The logging scope every log line of this team's requests carries: the team and key id, never the key.</summary>
     public TeamLogScope LogScope { get; } = new(team, keyId);

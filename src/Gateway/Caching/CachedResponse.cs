@@ -12,15 +12,16 @@ namespace Gateway.Caching;
 /// store's expiry, so every tier agrees on one clock.
 /// </summary>
 /// <remarks>
-/// Wire form (version 2): [1 version][8 expires, unix ms, big endian][1 etag length][etag][2 content-type length]
-/// [content type][1 encoding: 0 identity, 1 gzip][payload]. Redis holds the gzip copy when there is one, so large
+/// Wire form (version 3): [1 version][8 expires, unix ms, big endian][1 etag length][etag][2 content-type length]
+/// [content type][1 owner length][owner team, empty for unowned][1 encoding: 0 identity, 1 gzip][payload]. The owner
+/// travels with the entry so that a hit, on any tier and either path, is judged without a ledger look-up. Redis holds the gzip copy when there is one, so large
 /// results cost a fraction of the memory and network; a process that reads it decompresses once and keeps both forms
 /// in its memory tier, so hits of either encoding are sent as stored, without work per request.
 /// </remarks>
 internal sealed class CachedResponse(
-    string contentType, string etag, ReadOnlyMemory<byte> body, DateTimeOffset expiresAt, ReadOnlyMemory<byte> gzip = default)
+    string contentType, string etag, ReadOnlyMemory<byte> body, DateTimeOffset expiresAt, ReadOnlyMemory<byte> gzip = default, string? owner = null)
 {
-    private const byte Version = 2;
+    private const byte Version = 3;
     private const byte Identity = 0;
     private const byte Gzip = 1;
 
@@ -35,6 +36,9 @@ internal sealed class CachedResponse(
 
     public DateTimeOffset ExpiresAt { get; } = expiresAt;
 
+    /// <summary>The team that created the job, or null when the ledger did not know it when the job was stored.</summary>
+    public string? Owner { get; } = owner;
+
     /// <summary>The gzip copy, or empty when compression did not pay.</summary>
     public ReadOnlyMemory<byte> GzipBody { get; } = gzip;
 
@@ -43,8 +47,8 @@ internal sealed class CachedResponse(
     public bool IsFreshAt(DateTimeOffset now) => now < ExpiresAt;
 
     /// <summary>Builds an entry from upstream bytes: the ETag and the gzip copy are computed here, once per job.</summary>
-    public static CachedResponse Create(string contentType, string etag, byte[] body, DateTimeOffset expiresAt) =>
-        new(contentType, etag, body, expiresAt, Compress(body));
+    public static CachedResponse Create(string contentType, string etag, byte[] body, DateTimeOffset expiresAt, string? owner) =>
+        new(contentType, etag, body, expiresAt, Compress(body), owner);
 
     public static string ComputeETag(ReadOnlySpan<byte> body)
     {
@@ -57,8 +61,9 @@ internal sealed class CachedResponse(
     {
         var etag = Encoding.ASCII.GetBytes(ETag);
         var contentType = Encoding.UTF8.GetBytes(ContentType);
+        var owner = Encoding.UTF8.GetBytes(Owner ?? string.Empty);
         var payload = GzipBody.IsEmpty ? Body : GzipBody;
-        var buffer = new byte[1 + 8 + 1 + etag.Length + 2 + contentType.Length + 1 + payload.Length];
+        var buffer = new byte[1 + 8 + 1 + etag.Length + 2 + contentType.Length + 1 + owner.Length + 1 + payload.Length];
         var span = buffer.AsSpan();
         span[0] = Version;
         BinaryPrimitives.WriteInt64BigEndian(span[1..], ExpiresAt.ToUnixTimeMilliseconds());
@@ -68,6 +73,9 @@ internal sealed class CachedResponse(
         BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)contentType.Length);
         contentType.CopyTo(span[(at + 2)..]);
         at += 2 + contentType.Length;
+        span[at] = checked((byte)owner.Length);
+        owner.CopyTo(span[(at + 1)..]);
+        at += 1 + owner.Length;
         span[at] = GzipBody.IsEmpty ? Identity : Gzip;
         payload.Span.CopyTo(span[(at + 1)..]);
         return buffer;
@@ -90,19 +98,27 @@ internal sealed class CachedResponse(
         }
 
         int contentTypeLength = BinaryPrimitives.ReadUInt16BigEndian(stored.AsSpan(at));
-        var encodingAt = at + 2 + contentTypeLength;
+        var ownerAt = at + 2 + contentTypeLength;
+        if (stored.Length <= ownerAt)
+        {
+            return null;
+        }
+
+        int ownerLength = stored[ownerAt];
+        var encodingAt = ownerAt + 1 + ownerLength;
         if (stored.Length <= encodingAt)
         {
             return null;
         }
 
         var contentType = Encoding.UTF8.GetString(stored, at + 2, contentTypeLength);
+        var owner = ownerLength == 0 ? null : Encoding.UTF8.GetString(stored, ownerAt + 1, ownerLength);
         var etag = Encoding.ASCII.GetString(stored, 10, etagLength);
         var payload = stored.AsMemory(encodingAt + 1);
         return stored[encodingAt] switch
         {
-            Identity => new CachedResponse(contentType, etag, payload, expires),
-            Gzip => new CachedResponse(contentType, etag, Decompress(stored, encodingAt + 1), expires, payload),
+            Identity => new CachedResponse(contentType, etag, payload, expires, owner: owner),
+            Gzip => new CachedResponse(contentType, etag, Decompress(stored, encodingAt + 1), expires, payload, owner),
             _ => null,
         };
     }

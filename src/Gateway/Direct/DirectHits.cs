@@ -6,6 +6,7 @@ using Gateway.Caching;
 using Gateway.Hosting;
 using Gateway.Jobs;
 using Gateway.Operations;
+using Gateway.Ownership;
 using Gateway.Redis;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -29,6 +30,7 @@ internal sealed class DirectHits(
     GatewayKeys keys,
     TeamRequestLimiter limits,
     TeamQuotas quotas,
+    JobAccess access,
     ResponseCache cache,
     RedisKeys redisKeys,
     GatewayMetrics metrics,
@@ -94,8 +96,9 @@ internal sealed class DirectHits(
             match = match.At(time.GetUtcNow());
         }
 
+        // Another team's job is the pipeline's to answer, as a job that does not exist.
         if (match.Principal is not TeamPrincipal team || (team.Scopes & Scope.JobsRead) == 0 ||
-            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry)
+            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry || !access.MayRead(team, entry.Owner))
         {
             return false;
         }

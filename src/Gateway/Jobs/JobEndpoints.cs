@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Auth;
 using Gateway.Hosting;
 using Gateway.OpenApi;
+using Gateway.Ownership;
 using Gateway.Problems;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -47,6 +48,8 @@ internal static class JobEndpoints
         HttpContext context,
         JobReader reader,
         JobWatcher watcher,
+        JobAccess access,
+        UnknownJobAnswer unknown,
         IOptions<JobOptions> jobs,
         UpstreamRefusals refusals,
         ILogger<JobReader> logger,
@@ -64,10 +67,21 @@ internal static class JobEndpoints
         }
 
         JobRead read;
-        if (PreferWait.Read(context.Request, jobs.Value.MaxWait) is { } wait)
+        var wait = PreferWait.Read(context.Request, jobs.Value.MaxWait);
+        if (wait is not null)
         {
-            context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait);
-            read = await (watcher.TryJoin(jobId, wait, cancellationToken) ?? ReadThenWaitAsync(jobId, context.Team(), wait, reader, watcher, cancellationToken));
+            context.Response.Headers[PreferWait.AppliedHeader] = PreferWait.Applied(wait.Value);
+        }
+
+        // Before any read, join or wait: another team's job, and an unowned one under Deny, is answered as a job
+        // that does not exist, with nothing sent upstream. The same rule turns such a hit away on the direct path.
+        if (!await access.MayReadAsync(context.Caller(), jobId))
+        {
+            read = JobRead.Unknown(unknown.Current, reader.CacheAvailable);
+        }
+        else if (wait is { } requested)
+        {
+            read = await (watcher.TryJoin(jobId, requested, cancellationToken) ?? ReadThenWaitAsync(jobId, context.Team(), requested, reader, watcher, cancellationToken));
         }
         else
         {

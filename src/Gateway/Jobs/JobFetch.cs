@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Ownership;
 using Gateway.Redis;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -20,6 +21,8 @@ internal sealed class JobFetch(
     UpstreamBudget budget,
     TeamQuotas quotas,
     GatewayMetrics metrics,
+    OwnershipLedger owners,
+    UnknownJobAnswer unknown,
     IOptions<CacheOptions> options,
     TimeProvider time,
     ILogger<JobFetch> logger)
@@ -51,6 +54,11 @@ internal sealed class JobFetch(
         {
             // The job is gone: nobody should keep being told it runs.
             await running.DropAsync(jobId);
+            if (response.StatusCode == StatusCodes.Status404NotFound)
+            {
+                unknown.Learn(jobId, read.ContentType, read.Body);
+            }
+
             return read;
         }
 
@@ -97,7 +105,10 @@ internal sealed class JobFetch(
             return read;
         }
 
-        var entry = CachedResponse.Create(contentType ?? "application/json", etag, body, now + lifetime);
+        // The owner is stored with the entry, so every later hit is judged without a look-up. A webhook or a watcher may
+        // be what stores it: the ledger, not the caller at hand, says whose it is.
+        var owner = await owners.FindAsync(OwnedKind.Job, jobId);
+        var entry = CachedResponse.Create(contentType ?? "application/json", etag, body, now + lifetime, owner?.Team);
         read = read with { GzipBody = entry.GzipBody, GzipETag = entry.GzipETag };
         // Always kept in this process's memory tier; the flag says whether the shared store (Redis) took it too.
         var shared = await cache.SetAsync(keys.ForJob(jobId), entry, CancellationToken.None);

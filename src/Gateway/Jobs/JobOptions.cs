@@ -27,4 +27,11 @@ public sealed class JobOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan PendingFreshness { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Jobs and files the ownership ledger does not know (created before it, or straight at Reducto): <c>Deny</c>
+    /// (no team uses them, and nothing is sent upstream for them) or <c>Shared</c> (every team with the scope uses
+    /// them, as before), for a migration window.
+    /// </summary>
+    public Ownership.UnownedJobs UnownedJobs { get; set; } = Ownership.UnownedJobs.Deny;
 }

@@ -46,6 +46,13 @@ internal sealed record JobRead(
         new(UpstreamFailure.None, StatusCodes.Status200OK, entry.ContentType, entry.Body, Terminal: true, CacheOutcome.Hit, CacheAvailable: true,
             entry.ETag, GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
 
+    /// <summary>
+    /// What an unknown job answers, given also for a job the caller may not read: the same status, content type and
+    /// body as Reducto's 404, and the same headers as a forwarded one, so the two cannot be told apart.
+    /// </summary>
+    public static JobRead Unknown((string ContentType, ReadOnlyMemory<byte> Body) answer, bool cacheAvailable) =>
+        new(UpstreamFailure.None, StatusCodes.Status404NotFound, answer.ContentType, answer.Body, Terminal: false, CacheOutcome.Miss, cacheAvailable);
+
     /// <summary>No answer: the upstream could not be asked (budget, quota) or did not answer.</summary>
     public static JobRead Failed(UpstreamFailure failure, bool cacheAvailable, bool collapsed = false) =>
         new(failure, 0, null, default, Terminal: false, CacheOutcome.Miss, cacheAvailable, Collapsed: collapsed);

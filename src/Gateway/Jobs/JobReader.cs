@@ -14,6 +14,9 @@ internal sealed class JobReader(ResponseCache cache, RunningAnswers running, Job
     /// <summary>Readers waiting for an upstream answer right now.</summary>
     public int Waiting => misses.Waiting;
 
+    /// <summary>Whether the shared store answers, as a read's <c>Cache-Status</c> reports it.</summary>
+    public bool CacheAvailable => cache.IsAvailable;
+
     /// <param name="team">Who asks; an upstream call made for this read is charged to that team's share of the budget.</param>
     /// <param name="fresh">
     /// Skips the shared running answer: for reads whose point is to learn something new (a watcher's poll, a read

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace Gateway.Ownership;
@@ -32,7 +31,7 @@ internal static class CreationReferences
                         if (Classify(ref reader, path.InFileIdProperty) is { } kind)
                         {
                             var raw = reader.GetString()!;
-                            var id = kind == ReferenceKind.File ? NormaliseFileId(raw) : NormaliseJobId(raw);
+                            var id = kind == ReferenceKind.File ? OwnedIds.File(raw) : OwnedIds.Job(raw);
                             (found ??= []).Add(new DocumentReference(kind, id, path.Describe(jsonBody)));
                         }
 
@@ -57,18 +56,6 @@ internal static class CreationReferences
         return found is null ? ReferenceScan.None : new ReferenceScan(true, found);
     }
 
-    /// <summary>The ledger's key for an upload: no scheme, no extension (<c>reducto://ABC.pdf</c> is <c>abc</c>).</summary>
-    public static string NormaliseFileId(string raw)
-    {
-        var id = Trim(StripScheme(Trim(raw.AsSpan()), ReferenceSchemes.File));
-        var dot = id.IndexOf('.');
-        return (dot < 0 ? id : id[..dot]).ToString().ToLowerInvariant();
-    }
-
-    /// <summary>The ledger's key for a job: no scheme, trimmed, lower-case.</summary>
-    public static string NormaliseJobId(string raw) =>
-        Trim(StripScheme(Trim(raw.AsSpan()), ReferenceSchemes.Job)).ToString().ToLowerInvariant();
-
     private static ReferenceKind? Classify(ref Utf8JsonReader reader, bool isFileId)
     {
         if (!reader.ValueIsEscaped)
@@ -92,18 +79,4 @@ internal static class CreationReferences
             }
         }
     }
-
-    private static ReadOnlySpan<char> StripScheme(ReadOnlySpan<char> value, ReadOnlySpan<byte> scheme)
-    {
-        if (value.Length < scheme.Length)
-        {
-            return value;
-        }
-
-        Span<char> prefix = stackalloc char[scheme.Length];
-        Encoding.ASCII.GetChars(scheme, prefix);
-        return value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? value[scheme.Length..] : value;
-    }
-
-    private static ReadOnlySpan<char> Trim(ReadOnlySpan<char> value) => value.Trim(" \t\r\n\f\v");
 }

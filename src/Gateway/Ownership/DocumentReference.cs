@@ -9,7 +9,7 @@ internal enum ReferenceKind
     Job,
 }
 
-/// <param name="Id">Normalised as <see cref="CreationReferences.NormaliseFileId"/> or <see cref="CreationReferences.NormaliseJobId"/> do.</param>
+/// <param name="Id">Normalised as <see cref="OwnedIds"/> keys the ledger.</param>
 /// <param name="Path">Where in the body it was found (<c>input[1].file_id</c>), so a refusal can name the field.</param>
 internal sealed record DocumentReference(ReferenceKind Kind, string Id, string Path);
 

@@ -97,6 +97,34 @@ internal static class GatewayProblems
         Create(context, StatusCodes.Status413PayloadTooLarge, "request-body-too-large", "Request body too large",
             $"A webhook notification carries a status and a job id; at most {limit} bytes are accepted.", retry: false);
 
+    /// <summary>
+    /// An id in the path or body that this team may not use: another team's, or one the ledger does not know. Both
+    /// get this same answer, so it says nothing about whether the id exists. Nothing was sent upstream.
+    /// </summary>
+    public static ProblemHttpResult NotOwned(HttpContext context, string field, Ownership.OwnedKind kind) =>
+        Create(context, StatusCodes.Status404NotFound, "not-owned", kind == Ownership.OwnedKind.Job ? "Unknown job" : "Unknown file",
+            $"{field} names a {(kind == Ownership.OwnedKind.Job ? "job" : "file")} that your team did not create through this gateway, or that does not exist. Nothing was sent to Reducto.",
+            retry: false, new Dictionary<string, object?> { ["field"] = field });
+
+    public static ProblemHttpResult CreationBodyUnreadable(HttpContext context) =>
+        Create(context, StatusCodes.Status400BadRequest, "body-not-json", "Request body is not JSON",
+            "A job-creating request's body must be one JSON document: the gateway checks every file and job it references before anything is sent to Reducto.",
+            retry: false);
+
+    public static ProblemHttpResult CreationBodyTooLarge(HttpContext context, long limit) =>
+        Create(context, StatusCodes.Status413PayloadTooLarge, "request-body-too-large", "Request body too large",
+            $"A job-creating request's JSON body may be at most {limit} bytes; upload documents with POST /upload and reference them.", retry: false);
+
+    public static ProblemHttpResult EncodedBody(HttpContext context) =>
+        Create(context, StatusCodes.Status415UnsupportedMediaType, "body-encoded", "Encoded request bodies are not accepted",
+            "Send a job-creating request's body without Content-Encoding: the gateway checks the documents it references before anything is sent to Reducto.",
+            retry: false);
+
+    public static ProblemHttpResult AdminOnly(HttpContext context) =>
+        Create(context, StatusCodes.Status403Forbidden, "admin-only", "Only the gateway's operators may do this",
+            "POST /configure_webhook changes where Reducto sends every team's notices, the gateway's own included; it takes the admin key.",
+            retry: false);
+
     public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
         context.Response.Headers[Upstream.RetryAfterHint.MillisecondsHeader] =
             ((long)retryAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);

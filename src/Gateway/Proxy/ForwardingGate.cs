@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Jobs;
+using Gateway.Ownership;
 using Gateway.Problems;
 using Gateway.Teams;
 using Gateway.Telemetry;
@@ -9,7 +10,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Proxy;
 
 /// <summary>
-/// What every forwarded call passes through inside YARP's pipeline: the shared upstream budget, per-team usage, and
+/// What every forwarded call passes through inside YARP's pipeline: ownership first (nothing refused spends budget or
+/// reaches the upstream), the shared upstream budget, per-team usage, the owner of whatever the call creates, and
 /// failures turned into the gateway's own problem details. A failed POST is marked <c>x-should-retry: false</c>: Reducto
 /// may already have acted on it (a second parse job), and the SDK cannot resend an upload body it has consumed.
 /// </summary>
@@ -17,6 +19,13 @@ internal static class ForwardingGate
 {
     public static async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
+        var role = context.GetEndpoint()?.Metadata.GetMetadata<OwnershipRoute>()?.Role ?? OwnershipRole.None;
+        if (await context.RequestServices.GetRequiredService<OwnershipGate>().CheckAsync(context, role) is { } refused)
+        {
+            await refused.ExecuteAsync(context);
+            return;
+        }
+
         var refusals = context.RequestServices.GetRequiredService<UpstreamRefusals>();
         if (!await context.RequestServices.GetRequiredService<UpstreamBudget>().AcquireRequestAsync(context.Team(), context.RequestAborted))
         {
@@ -31,9 +40,25 @@ internal static class ForwardingGate
         }
 
         context.RequestServices.GetRequiredService<GatewayMetrics>().UpstreamCall(context.Team(), TelemetryExtensions.ForwardedRoute);
-        await next();
+        var recorder = CreationRecorder.Begin(context, role);
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            recorder?.Detach();
+        }
 
-        if (context.GetForwarderErrorFeature() is { } failure && !context.Response.HasStarted &&
+        var failure = context.GetForwarderErrorFeature();
+        if (recorder is not null && (failure is null || context.Response.HasStarted))
+        {
+            await recorder.FinishAsync(
+                context.RequestServices.GetRequiredService<OwnershipLedger>(), context.RequestServices.GetRequiredService<Usage.UsageLedger>(),
+                context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestServices.GetRequiredService<ILogger<CreationRecorder>>());
+        }
+
+        if (failure is not null && !context.Response.HasStarted &&
             failure.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient))
         {
             var retry = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsDelete(context.Request.Method);

@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Ownership;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -21,6 +22,7 @@ internal static class ProxyExtensions
             .AddConfigFilter<UpstreamDestinationFilter>()
             .AddTransforms<ServerKeyTransforms>();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayKeyOptions>, ProxyRouteScopeValidator>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayKeyOptions>, ProxyRouteOwnershipValidator>();
         services.WithoutPersistedDataProtection();
         return services;
     }
@@ -46,11 +48,25 @@ internal static class ProxyExtensions
 
     }
 
+    // Validated at start-up (ProxyRouteOwnershipValidator): every route names its role.
+    private static OwnershipRole RouteOwnership(Yarp.ReverseProxy.Configuration.RouteConfig route) =>
+        route.Metadata?.GetValueOrDefault(OwnershipRoute.MetadataKey) is { } name && OwnershipRoute.Names.TryGetValue(name, out var role) ? role : OwnershipRole.None;
+
     public static IEndpointRouteBuilder MapReductoProxy(this IEndpointRouteBuilder routes)
     {
         routes.MapReverseProxy(static proxy => proxy.Use(ForwardingGate.InvokeAsync))
             .WithMetadata(new UsageRoute(TelemetryExtensions.ForwardedRoute))
-            .ConfigureEndpoints(static (endpoint, route) => endpoint.WithMetadata(new RequiredScope(RouteScope(route))));
+            .ConfigureEndpoints(static (endpoint, route) =>
+            {
+                var role = RouteOwnership(route);
+                endpoint.WithMetadata(new RequiredScope(RouteScope(route)), new OwnershipRoute(role));
+
+                // The account-wide routes take the admin key instead of a team's.
+                if (role == OwnershipRole.AdminOnly)
+                {
+                    endpoint.RequireAuthorization(AuthExtensions.AdminPolicy);
+                }
+            });
         return routes;
     }
 }

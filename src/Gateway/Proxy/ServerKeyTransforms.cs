@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using Gateway.Auth;
 using Gateway.Cluster;
+using Gateway.Ownership;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
@@ -13,7 +15,7 @@ namespace Gateway.Proxy;
 /// our callers and network, are dropped. Routes marked <c>EvictsJob</c> drop that job from the cache once Reducto
 /// accepts the call, on every replica, so a deleted or cancelled job is not served from cache afterwards.
 /// </summary>
-internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, JobEviction eviction) : ITransformProvider
+internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, JobEviction eviction, JobListFilter jobList) : ITransformProvider
 {
     public const string EvictsJobMetadata = "EvictsJob";
 
@@ -36,6 +38,12 @@ internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, Jo
             return ValueTask.CompletedTask;
         });
 
+        if (context.Route.Metadata?.GetValueOrDefault(OwnershipRoute.MetadataKey) is { } role &&
+            OwnershipRoute.Names.GetValueOrDefault(role) == OwnershipRole.ListsJobs)
+        {
+            FilterJobList(context);
+        }
+
         if (context.Route.Metadata?.TryGetValue(EvictsJobMetadata, out var evicts) == true && bool.TryParse(evicts, out var enabled) && enabled)
         {
             context.AddResponseTransform(async transform =>
@@ -47,5 +55,28 @@ internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, Jo
                 }
             });
         }
+    }
+
+    // A page is read whole (Reducto's pages are bounded by their limit of 500 jobs) to cut out other teams' jobs; it
+    // is asked for uncompressed so that the cut needs no decoding.
+    private void FilterJobList(TransformBuilderContext context)
+    {
+        context.AddRequestHeaderRemove("Accept-Encoding");
+        context.AddResponseTransform(async transform =>
+        {
+            if (transform.ProxyResponse is not { IsSuccessStatusCode: true } response)
+            {
+                return;
+            }
+
+            transform.SuppressResponseBody = true;
+            var page = await response.Content.ReadAsByteArrayAsync(transform.CancellationToken);
+            var filtered = await jobList.FilterAsync(transform.HttpContext.Caller(), page);
+            var answer = transform.HttpContext.Response;
+            answer.Headers.Remove("Transfer-Encoding");
+            answer.Headers.ContentEncoding = default;
+            answer.ContentLength = filtered.Length;
+            await answer.Body.WriteAsync(filtered, transform.CancellationToken);
+        });
     }
 }

@@ -40,6 +40,16 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Cac
     /// <summary>A team's upstream calls on one UTC day (yyyyMMdd), shared by the replicas.</summary>
     public RedisKey Quota(string team, string day) => _instance + "quota:" + _prefix + team + ":" + day;
 
+    /// <summary>Who created a job or a file (the ownership ledger): one string per id, expiring with its retention.</summary>
+    public RedisKey Owner(Ownership.OwnedKind kind, string id) =>
+        _instance + (kind == Ownership.OwnedKind.Job ? "owner:job:" : "owner:file:") + _prefix + id;
+
+    /// <summary>
+    /// One replica's proof that Redis still holds what it recorded: written after its records, so a Redis that comes
+    /// back without it lost them too.
+    /// </summary>
+    public RedisKey OwnerMark(string replica) => _instance + "owner:mark:" + _prefix + replica;
+
     /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
     public RedisKey Usage(string span, long index) => _instance + "usage:" + span + ":" + _prefix + index.ToString(CultureInfo.InvariantCulture);
 

@@ -20,6 +20,12 @@ public sealed class TeamSettings
     /// <summary>What the team may do (<c>jobs:read</c>, <c>jobs:run</c>, <c>uploads</c>, <c>jobs:list</c>, <c>webhooks</c>). Unset: everything.</summary>
     public List<string>? Scopes { get; set; }
 
+    /// <summary>
+    /// Teams whose jobs this team may read (a search indexer reading what ingestion parsed); never cancel or delete.
+    /// Reloaded with the keys.
+    /// </summary>
+    public List<string>? ReadsJobsOf { get; set; }
+
     /// <summary>Key id (public: shown in logs, metrics and usage) to the key. Several keys let a team rotate with overlap.</summary>
     public Dictionary<string, TeamKey> Keys { get; set; } = new(StringComparer.Ordinal);
 }

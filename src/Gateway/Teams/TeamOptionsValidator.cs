@@ -48,6 +48,12 @@ internal sealed class TeamOptionsValidator : IValidateOptions<TeamOptions>
                 }
             }
 
+            // Not quoted: a value here could be a key pasted into the wrong file of the key directory.
+            if (settings.ReadsJobsOf?.Any(static other => !KeyFormat.IsName(other)) == true)
+            {
+                failures.Add($"{setting}:ReadsJobsOf must list team names (1-64 of A-Z, a-z, 0-9, '_', '-', '.').");
+            }
+
             foreach (var (keyId, key) in settings.Keys)
             {
                 var keySetting = $"{setting}:Keys:{keyId}";

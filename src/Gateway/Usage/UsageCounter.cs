@@ -11,6 +11,12 @@ internal enum UsageCounter
     ThrottledTeamLimit,
     ThrottledQuota,
     ThrottledUpstream,
+
+    /// <summary>Jobs the team created through the gateway (the ownership ledger recorded them).</summary>
+    JobsCreated,
+
+    /// <summary>Files the team uploaded through the gateway.</summary>
+    FilesCreated,
 }
 
 /// <summary>Why a request was answered 429, kept on the request by whoever answered it so the ledger can say.</summary>

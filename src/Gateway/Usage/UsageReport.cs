@@ -16,12 +16,14 @@ internal sealed record UsageReport(string Team, string Scope, UsagePeriod Today,
         [.. keys.Keys.Where(key => key.Team == team).Select(static key => new KeyReport(key.KeyId, key.NotAfter, key.Disabled))]);
 }
 
-internal sealed record UsagePeriod(long Requests, long CacheHits, long SharedAnswers, long UpstreamCalls, ThrottledReport Throttled)
+internal sealed record UsagePeriod(
+    long Requests, long CacheHits, long SharedAnswers, long UpstreamCalls, ThrottledReport Throttled, long JobsCreated, long FilesCreated)
 {
     public static UsagePeriod From(UsageCounts counts) => new(
         counts[UsageCounter.Requests], counts[UsageCounter.CacheHits], counts[UsageCounter.SharedAnswers], counts[UsageCounter.UpstreamCalls],
         new ThrottledReport(counts[UsageCounter.ThrottledBudget], counts[UsageCounter.ThrottledTeamLimit], counts[UsageCounter.ThrottledQuota],
-            counts[UsageCounter.ThrottledUpstream]));
+            counts[UsageCounter.ThrottledUpstream]),
+        counts[UsageCounter.JobsCreated], counts[UsageCounter.FilesCreated]);
 }
 
 /// <summary>429 answers by the limit that tripped: the shared upstream budget, the team's ceiling, its quota, or Reducto's own.</summary>

@@ -45,7 +45,6 @@ public sealed class ScopeTests : GatewayTest
         ("jobs:run", "DELETE", "/job/scope-delete"),
         ("uploads", "POST", "/upload"),
         ("jobs:list", "GET", "/jobs"),
-        ("webhooks", "POST", "/configure_webhook"),
     ];
 
     public static TheoryData<string, string, string> Calls => [.. Routes.Select(static r => new TheoryDataRow<string, string, string>(r.Scope, r.Method, r.Path))];

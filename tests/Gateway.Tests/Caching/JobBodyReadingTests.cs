@@ -83,7 +83,7 @@ public sealed class JobBodyReadingTests
     public void CachedResponse_StoresLargeBodiesCompressed_AndReadsThemBackExactly()
     {
         var body = Encoding.UTF8.GetBytes("{\"status\":\"Completed\",\"text\":\"" + string.Concat(Enumerable.Repeat("lorem ipsum ", 2000)) + "\"}");
-        var entry = CachedResponse.Create("application/json", CachedResponse.ComputeETag(body), body, DateTimeOffset.UnixEpoch.AddDays(20000));
+        var entry = CachedResponse.Create("application/json", CachedResponse.ComputeETag(body), body, DateTimeOffset.UnixEpoch.AddDays(20000), owner: null);
         var stored = entry.Serialize();
         var copy = CachedResponse.Deserialize(stored);
 

@@ -118,7 +118,7 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
             etag = (await probe.ReadResponseAsync()).Header("ETag")!;
         }
 
-        const string Webhook = "{\"url\":\"https://example.invalid/hook\"}";
+        const string Cancel = "{}";
         (string Request, bool Head)[] pipeline =
         [
             (WireConnection.Request("GET", "/job/" + hit, key), false),
@@ -127,7 +127,7 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
             (WireConnection.Request("HEAD", "/job/" + hit, key), true),
             (WireConnection.Request("GET", "/job/" + hit, key, "If-None-Match: " + etag), false),
             (WireConnection.Request("GET", "/job/" + hit, key, "Prefer: wait=1"), false),
-            (WireConnection.Request("POST", "/configure_webhook", key, "Content-Type: application/json", $"Content-Length: {Webhook.Length}") + Webhook, false),
+            (WireConnection.Request("POST", "/cancel/mixed-pipeline-job", key, "Content-Type: application/json", $"Content-Length: {Cancel.Length}") + Cancel, false),
             (WireConnection.Request("GET", "/job/" + hit, key), false),
         ];
         var answers = new Dictionary<GatewayHost, List<WireResponse>>();
@@ -152,7 +152,7 @@ public sealed class DirectHitTests(DirectHitGateways fixture) : IClassFixture<Di
         Assert.Equal(expected.Length.ToString(CultureInfo.InvariantCulture), direct[3].Header("Content-Length"));
         Assert.Equal("wait=1", direct[5].Header("Preference-Applied"));
         Assert.Equal(expected, direct[5].Body);
-        Assert.Equal("\"https://app.svix.com/portal/stand-in\"", Encoding.UTF8.GetString(direct[6].Body));
+        Assert.Equal("{}", Encoding.UTF8.GetString(direct[6].Body));
         Assert.Equal(expected, direct[7].Body);
         for (var i = 0; i < pipeline.Length; i++)
         {

@@ -77,6 +77,11 @@ public sealed class GatewayFactory(
                 ["Cache:InstanceName"] = "test-" + Guid.NewGuid().ToString("N")[..12] + ":",
                 ["Cache:RedisRetryInterval"] = "00:00:00.200",
 
+                // The stand-in's built-in jobs (done-*, pending-*) were never created through a gateway, so the ledger
+                // does not know them; most tests read them as every team did before ownership. Tests of the ledger
+                // pass null here, which leaves the gateway's own default (Deny).
+                ["Jobs:UnownedJobs"] = "Shared",
+
                 // Generous, so a loaded test machine never trips the cache breaker by accident; outage tests lower it.
                 ["Cache:RedisTimeout"] = "00:00:03",
             };

@@ -29,6 +29,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["REDUCTO_API_KEY"] = null;
+
+        // The stand-in's built-in jobs (done-*, pending-*) were never created through a gateway, so the ledger does
+        // not know them; most tests read them as every team did before ownership. The ownership tests set Deny.
+        start.Environment["Jobs__UnownedJobs"] = "Shared";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

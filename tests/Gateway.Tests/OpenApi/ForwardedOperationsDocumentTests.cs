@@ -146,6 +146,7 @@ public sealed class ForwardedOperationsDocumentTests
             ["ReverseProxy:Routes:test-extra:Match:Methods:1"] = "GET",
             // Every route names the scope a team needs for it; a route without one stops the start-up.
             ["ReverseProxy:Routes:test-extra:Metadata:Scope"] = "jobs:run",
+            ["ReverseProxy:Routes:test-extra:Metadata:Ownership"] = "creates-job",
         });
 
         var (document, diagnostic) = await LoadAsync(gateway);

@@ -115,7 +115,7 @@ public sealed class CreationReferencesTests
     [InlineData("abc", "abc")]
     public void NormaliseFileId_DropsSchemeAndExtension_AndLowerCases(string raw, string expected)
     {
-        Assert.Equal(expected, CreationReferences.NormaliseFileId(raw));
+        Assert.Equal(expected, OwnedIds.File(raw));
     }
 
     [Theory]
@@ -125,6 +125,6 @@ public sealed class CreationReferencesTests
     [InlineData("jobid://a.b", "a.b")]
     public void NormaliseJobId_DropsSchemeTrimsAndLowerCases(string raw, string expected)
     {
-        Assert.Equal(expected, CreationReferences.NormaliseJobId(raw));
+        Assert.Equal(expected, OwnedIds.Job(raw));
     }
 }

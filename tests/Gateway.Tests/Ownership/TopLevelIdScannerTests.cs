@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Gateway.Ownership;
@@ -141,31 +140,6 @@ public sealed class TopLevelIdScannerTests
 
             Assert.True(expected == scanner.Found, $"round {round}: {scanner.Found ?? "(null)"} in {Encoding.UTF8.GetString(body)}");
         }
-    }
-
-    [Fact]
-    public void Throughput_OnATwentyMegabyteBody_IsReported()
-    {
-        var body = LargeBody(targetBytes: 20 * 1024 * 1024);
-        var best = TimeSpan.MaxValue;
-        for (var run = 0; run < 3; run++)
-        {
-            var scanner = new TopLevelIdScanner("job_id"u8);
-            var clock = Stopwatch.StartNew();
-            for (var offset = 0; offset < body.Length; offset += 16_384)
-            {
-                scanner.Feed(body.AsSpan(offset, Math.Min(16_384, body.Length - offset)));
-            }
-
-            best = clock.Elapsed < best ? clock.Elapsed : best;
-            Assert.Equal("last-id", scanner.Found);
-        }
-
-        var megabytesPerSecond = body.Length / 1024.0 / 1024.0 / best.TotalSeconds;
-        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"TopLevelIdScanner: {body.Length / 1024 / 1024} MB in {best.TotalMilliseconds:F1} ms = {megabytesPerSecond:F0} MB/s (16 KB chunks)"));
-        // A floor far below the measured figure, to catch a scan that went byte-at-a-time by mistake.
-        Assert.True(megabytesPerSecond > 100, $"{megabytesPerSecond:F0} MB/s");
     }
 
     private static string? Scan(string body)

@@ -15,7 +15,6 @@ public sealed class ForwardingTests(RedisServer redis) : GatewayTest
     [InlineData("POST", "/cancel/some-job")]
     [InlineData("GET", "/jobs?limit=5&cursor=abc&exclude_configs=true")]
     [InlineData("GET", "/version")]
-    [InlineData("POST", "/configure_webhook")]
     [InlineData("DELETE", "/upload/reducto%3A%2F%2Fabc")]
     public async Task ConfiguredRoute_IsForwardedWithTheServerKeyInsteadOfTheCallers(string method, string pathAndQuery)
     {
