@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Caching;
+using Gateway.Creations;
 using Gateway.Cluster;
 using Gateway.Direct;
 using Gateway.Health;
@@ -27,6 +28,7 @@ builder.Services.AddJobCache();
 builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
 builder.Services.AddOwnership();
+builder.Services.AddCreations();
 builder.Services.AddWebhooks();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();

@@ -120,6 +120,28 @@ internal static class GatewayProblems
             "Send a job-creating request's body without Content-Encoding: the gateway checks the documents it references before anything is sent to Reducto.",
             retry: false);
 
+    public static ProblemHttpResult IdempotencyKeyInvalid(HttpContext context, int maxLength) =>
+        Create(context, StatusCodes.Status400BadRequest, "idempotency-key-invalid", "Invalid Idempotency-Key",
+            $"Send one Idempotency-Key header of 1 to {maxLength} characters (a UUID is best). Nothing was sent to Reducto.", retry: false);
+
+    /// <summary>The draft's 422: a key already used for a request with another route or body. Nothing was sent upstream.</summary>
+    public static ProblemHttpResult IdempotencyKeyReused(HttpContext context) =>
+        Create(context, StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused for another request",
+            "This Idempotency-Key was first used for a request with another route or body. Use a new key for a new request. Nothing was sent to Reducto.",
+            retry: false);
+
+    /// <summary>
+    /// The draft's 409: the request this one repeats is still running after the join wait. The SDKs retry 409 (after
+    /// <c>retry-after-ms</c>), and the retry gets the first request's answer once it is in.
+    /// </summary>
+    public static ProblemHttpResult CreationInFlight(HttpContext context)
+    {
+        SetRetryAfter(context, TimeSpan.FromSeconds(1));
+        return Create(context, StatusCodes.Status409Conflict, "creation-in-flight", "The same creation is still in flight",
+            "An earlier attempt of this request (same Idempotency-Key, or the same body retried by the SDK) is still waiting for Reducto. Retry shortly to receive its answer; nothing new was sent to Reducto.",
+            retry: true);
+    }
+
     public static ProblemHttpResult AdminOnly(HttpContext context) =>
         Create(context, StatusCodes.Status403Forbidden, "admin-only", "Only the gateway's operators may do this",
             "POST /configure_webhook changes where Reducto sends every team's notices, the gateway's own included; it takes the admin key.",

@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Creations;
 using Gateway.Jobs;
 using Gateway.Ownership;
 using Gateway.Problems;
@@ -12,7 +13,9 @@ namespace Gateway.Proxy;
 /// <summary>
 /// What every forwarded call passes through inside YARP's pipeline: ownership first (nothing refused spends budget or
 /// reaches the upstream), the shared upstream budget, per-team usage, the owner of whatever the call creates, and
-/// failures turned into the gateway's own problem details. A failed POST is marked <c>x-should-retry: false</c>: Reducto
+/// failures turned into the gateway's own problem details. A creating call that repeats an earlier one (an
+/// Idempotency-Key, an SDK retry) is answered before any of that is spent, and one that is sent is finished even if
+/// its caller hangs up (<see cref="CreationGate"/>). A failed POST is marked <c>x-should-retry: false</c>: Reducto
 /// may already have acted on it (a second parse job), and the SDK cannot resend an upload body it has consumed.
 /// </summary>
 internal static class ForwardingGate
@@ -23,6 +26,13 @@ internal static class ForwardingGate
         if (await context.RequestServices.GetRequiredService<OwnershipGate>().CheckAsync(context, role) is { } refused)
         {
             await refused.ExecuteAsync(context);
+            return;
+        }
+
+        await using var creation = await context.RequestServices.GetRequiredService<CreationGate>().StartAsync(context, role);
+        if (creation?.Settled is { } settled)
+        {
+            await settled.ExecuteAsync(context);
             return;
         }
 
@@ -40,6 +50,7 @@ internal static class ForwardingGate
         }
 
         context.RequestServices.GetRequiredService<GatewayMetrics>().UpstreamCall(context.Team(), TelemetryExtensions.ForwardedRoute);
+        creation?.Protect();
         var recorder = CreationRecorder.Begin(context, role);
         try
         {
@@ -57,6 +68,8 @@ internal static class ForwardingGate
                 context.RequestServices.GetRequiredService<OwnershipLedger>(), context.RequestServices.GetRequiredService<Usage.UsageLedger>(),
                 context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestServices.GetRequiredService<ILogger<CreationRecorder>>());
         }
+
+        await (creation?.FinishAsync(forwarded: failure is null) ?? Task.CompletedTask);
 
         if (failure is not null && !context.Response.HasStarted &&
             failure.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient))

@@ -31,6 +31,9 @@ internal sealed class ServerKeyTransforms(IOptions<UpstreamOptions> upstream, Jo
     {
         context.UseDefaultForwarders = false;
         context.AddRequestHeaderRemove("Cookie");
+
+        // The gateway keeps the promise an Idempotency-Key asks for (Creations); Reducto has none to keep.
+        context.AddRequestHeaderRemove(Creations.CreationGate.IdempotencyKeyHeader);
         context.AddRequestTransform(transform =>
         {
             var key = upstream.Value.ApiKey;

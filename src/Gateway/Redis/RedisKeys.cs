@@ -50,6 +50,15 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Cac
     /// </summary>
     public RedisKey OwnerMark(string replica) => _instance + "owner:mark:" + _prefix + replica;
 
+    /// <summary>
+    /// A team's creation as its SDK retries recognise it (route and body, hashed): in flight, then its answer for
+    /// <c>Creations:RetryWindow</c>.
+    /// </summary>
+    public RedisKey CreationRetry(string team, string fingerprint) => _instance + "creation:retry:" + _prefix + team + ":" + fingerprint;
+
+    /// <summary>A team's <c>Idempotency-Key</c> (hashed: the key is the caller's and may be anything): in flight, then its answer.</summary>
+    public RedisKey CreationIdempotency(string team, string keyHash) => _instance + "creation:idem:" + _prefix + team + ":" + keyHash;
+
     /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
     public RedisKey Usage(string span, long index) => _instance + "usage:" + span + ":" + _prefix + index.ToString(CultureInfo.InvariantCulture);
 

@@ -18,6 +18,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
     private readonly Counter<long> _directHits;
+    private readonly Counter<long> _creations;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
@@ -35,6 +36,8 @@ internal sealed class GatewayMetrics
         _upstreamRequests = meter.CreateCounter<long>("gateway.upstream.requests", "{request}", "Calls made to Reducto on a team's behalf");
         _throttled = meter.CreateCounter<long>("gateway.throttled", "{request}", "429 answers, from the gateway's budget or from Reducto");
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
+        _creations = meter.CreateCounter<long>(
+            "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded) or answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry)");
         _directHits = meter.CreateCounter<long>(
             "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
     }
@@ -80,6 +83,24 @@ internal sealed class GatewayMetrics
         Usage.UsageCounter.ThrottledQuota => "quota",
         _ => "reducto",
     };
+
+    /// <summary>A creating call sent upstream; also counted as an upstream call.</summary>
+    public void CreationForwarded(string team, string route)
+    {
+        _creations.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route), new("outcome", "forwarded"));
+        _usage.Count(team, Usage.UsageCounter.CreationsForwarded);
+    }
+
+    /// <param name="reason"><c>idempotency_key</c> or <c>sdk_retry</c>.</param>
+    public void CreationReplayed(string team, string route, string reason)
+    {
+        _creations.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route), new("outcome", "replayed"), new("reason", reason));
+        _usage.Count(team, Usage.UsageCounter.CreationsReplayed);
+        if (reason == "sdk_retry")
+        {
+            _usage.Count(team, Usage.UsageCounter.RetriesRecognised);
+        }
+    }
 
     public void UpstreamCall(string team, string route)
     {

@@ -17,6 +17,15 @@ internal enum UsageCounter
 
     /// <summary>Files the team uploaded through the gateway.</summary>
     FilesCreated,
+
+    /// <summary>Creating calls (jobs and uploads) the gateway sent upstream for the team.</summary>
+    CreationsForwarded,
+
+    /// <summary>Creating calls answered with an earlier attempt's answer (an Idempotency-Key or an SDK retry): jobs not paid twice.</summary>
+    CreationsReplayed,
+
+    /// <summary>Of those, the SDK retries recognised by <c>x-stainless-retry-count</c> and the same body.</summary>
+    RetriesRecognised,
 }
 
 /// <summary>Why a request was answered 429, kept on the request by whoever answered it so the ledger can say.</summary>
