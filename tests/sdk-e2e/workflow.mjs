@@ -3,6 +3,8 @@
 //   GATEWAY_URL, GATEWAY_KEY  required
 //   MODE=badkey               expect the gateway to refuse the key with the SDK's AuthenticationError
 //   MODE=wait                 start a job and wait for it with one job.get carrying Prefer: wait
+//   MODE=slowcreate           start a job with timeout 600 ms and maxRetries 3 while the stand-in takes ~1 s to create
+//                             it (x-standin-delay-ms): the SDK's retries must get the one job the first attempt made
 import Reducto, { toFile } from 'reductoai';
 
 const MAX_POLLS = 60;
@@ -72,7 +74,19 @@ async function longPoll() {
     preferenceApplied: response.headers.get('preference-applied') };
 }
 
-const modes = { workflow, badkey: badKey, wait: longPoll };
+async function slowCreate() {
+  // The story of issue #25: every attempt times out before Reducto answers and is retried with the same body.
+  const impatient = new Reducto({ apiKey: GATEWAY_KEY, baseURL: GATEWAY_URL, maxRetries: 3, timeout: 600,
+    defaultHeaders: { 'x-standin-delay-ms': '1000' } });
+  const started = Date.now();
+  const { data, response } = await impatient.parse
+    .runJob({ input: `https://example.com/${Date.now()}-${Math.random()}.pdf` })
+    .withResponse();
+  return { ok: true, mode: MODE, jobId: data.job_id, tookMs: Date.now() - started,
+    replayed: response.headers.get('idempotent-replayed') };
+}
+
+const modes = { workflow, badkey: badKey, wait: longPoll, slowcreate: slowCreate };
 try {
   console.log(JSON.stringify(await (modes[MODE] ?? workflow)()));
 } catch (error) {

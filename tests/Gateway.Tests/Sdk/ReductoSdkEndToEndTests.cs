@@ -96,6 +96,21 @@ public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnImpatientSdk_RetryingASlowCreation_GetsTheOneJobItPaidFor()
+    {
+        var (run, seen) = await RunScriptAsync("slowcreate", GatewayFactory.TeamAKey);
+
+        Assert.True(run.ExitCode == 0, "workflow.mjs MODE=slowcreate failed: " + run + "\n--- gateway ---\n" + _gateway.Output);
+        var creation = Assert.Single(_upstream.Creations.All);
+        Assert.Equal(creation.Id, seen.GetProperty("jobId").GetString());
+        Assert.Equal("true", seen.GetProperty("replayed").GetString());
+
+        // The first attempt timed out at 600 ms: the answer came to a retry, which carried the attempt number.
+        var attempts = _upstream.Requests.All.Count(static r => r.Path == "/parse_async");
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
     public async Task WrongGatewayKey_RaisesAuthenticationError_AndNothingReachesReducto()
     {
         var (run, seen) = await RunScriptAsync("badkey", "not-a-gateway-key");
