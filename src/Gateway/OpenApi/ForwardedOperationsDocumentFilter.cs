@@ -55,7 +55,13 @@ internal sealed class ForwardedOperationsDocumentFilter(IProxyStateLookup proxy)
 
                 // The route id is what an operator names and keeps; the method is added only when one route has several.
                 var id = Unique(methods.Count == 1 ? route.RouteId : $"{route.RouteId}-{method.ToLowerInvariant()}", operationIds);
-                item.Operations[new HttpMethod(method)] = Operation(route, method, path, id, document, context);
+                var operation = Operation(route, method, path, id, document, context);
+                if (CreationOperationDocumentation.Creates(route))
+                {
+                    CreationOperationDocumentation.Apply(operation, context);
+                }
+
+                item.Operations[new HttpMethod(method)] = operation;
                 added = true;
             }
         }

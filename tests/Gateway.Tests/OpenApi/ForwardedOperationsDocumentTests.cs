@@ -58,7 +58,9 @@ public sealed class ForwardedOperationsDocumentTests
             Assert.Contains("server key", operation.Description!, StringComparison.Ordinal);
             Assert.Contains("Not cached", operation.Description!, StringComparison.Ordinal);
             Assert.Equal("Bearer", Assert.Single(Assert.Single(operation.Security!).Keys).Reference?.Id);
-            Assert.Equal(["200", "401"], operation.Responses!.Keys.Order(StringComparer.Ordinal));
+            // Creating routes add the refusals of Creations (their own test below).
+            var creates = operation.Parameters?.Any(static p => p.Name == "Idempotency-Key") == true;
+            Assert.Equal(creates ? ["200", "400", "401", "409", "422"] : ["200", "401"], operation.Responses!.Keys.Order(StringComparer.Ordinal));
             Assert.Equal(["application/json"], operation.Responses["200"].Content!.Keys);
             Assert.Equal(["application/problem+json"], operation.Responses["401"].Content!.Keys);
         });
@@ -158,7 +160,7 @@ public sealed class ForwardedOperationsDocumentTests
         Assert.Equal("test-extra-get", operations[HttpMethod.Get].OperationId);
         Assert.All(operations.Values, operation => Assert.True(IsPassthrough(operation)));
         Assert.NotNull(operations[HttpMethod.Post].RequestBody);
-        Assert.Equal("^[a-z]+$", Assert.Single(operations[HttpMethod.Get].Parameters!).Schema!.Pattern);
+        Assert.Equal("^[a-z]+$", Assert.Single(operations[HttpMethod.Get].Parameters!, static p => p.In == ParameterLocation.Path).Schema!.Pattern);
     }
 
     [Fact]
@@ -174,6 +176,26 @@ public sealed class ForwardedOperationsDocumentTests
     }
 
     // No Authorization header: the document is readable without a gateway key.
+    [Fact]
+    public async Task CreatingRoutes_DocumentIdempotencyKey_TheReplayHeader_And409And422_AndNoOtherRouteDoes()
+    {
+        await using var gateway = new GatewayFactory(Upstream);
+        var operations = Forwarded((await LoadAsync(gateway)).Document);
+
+        foreach (var id in new[] { "parse-async", "parse", "upload" })
+        {
+            var operation = operations[id].Operation;
+            var key = Assert.Single(operation.Parameters!, p => p.Name == "Idempotency-Key");
+            Assert.Equal(ParameterLocation.Header, key.In);
+            Assert.Contains(operation.Parameters!, p => p.Name == "x-stainless-retry-count");
+            Assert.True(operation.Responses!["200"].Headers!.ContainsKey("Idempotent-Replayed"));
+            Assert.Contains("application/problem+json", operation.Responses["409"].Content!.Keys);
+            Assert.Contains("application/problem+json", operation.Responses["422"].Content!.Keys);
+        }
+
+        Assert.DoesNotContain(operations["version"].Operation.Parameters ?? [], p => p.Name == "Idempotency-Key");
+    }
+
     private static async Task<(OpenApiDocument Document, OpenApiDiagnostic Diagnostic)> LoadAsync(GatewayFactory gateway)
     {
         using var client = gateway.CreateClient(gatewayKey: null);
