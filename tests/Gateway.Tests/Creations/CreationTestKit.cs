@@ -45,6 +45,20 @@ internal static class CreationTestKit
         return (response, json.RootElement.GetProperty("job_id").GetString()!);
     }
 
+    /// <summary>
+    /// Sends <paramref name="first"/> (which the stand-in holds), and once the stand-in has created its job sends
+    /// <paramref name="repeat"/>; returns the first's job and the repeat's answer and job.
+    /// </summary>
+    public static async Task<(string Job, HttpResponseMessage Repeat, string Repeated)> RepeatWhileInFlightAsync(
+        Reducto.StandIn.StandInServer upstream, HttpClient firstClient, HttpRequestMessage first, HttpClient repeatClient, HttpRequestMessage repeat)
+    {
+        var sending = JobAsync(firstClient.SendAsync(first, TestContext.Current.CancellationToken));
+        await Eventually.Until(() => upstream.Creations.Count == 1, because: "the first request reached the upstream");
+        var (answer, repeated) = await JobAsync(repeatClient.SendAsync(repeat, TestContext.Current.CancellationToken));
+        var (_, job) = await sending;
+        return (job, answer, repeated);
+    }
+
     public static bool Replayed(HttpResponseMessage response) =>
         response.Headers.TryGetValues(ReplayedHeader, out var values) && values.Single() == "true";
 }

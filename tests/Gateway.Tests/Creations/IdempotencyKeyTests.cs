@@ -49,11 +49,8 @@ public sealed class IdempotencyKeyTests : GatewayTest
     {
         var body = NewBody();
         var key = Guid.NewGuid().ToString();
-        var first = JobAsync(Client.SendAsync(Parse(body, idempotencyKey: key, delayMs: 400), Cancel));
-        await Eventually.Until(() => Upstream.Creations.Count == 1, because: "the first request reached the upstream");
-
-        var (twin, joined) = await JobAsync(Client.SendAsync(Parse(body, idempotencyKey: key), Cancel));
-        var (_, job) = await first;
+        var (job, twin, joined) = await RepeatWhileInFlightAsync(
+            Upstream, Client, Parse(body, idempotencyKey: key, delayMs: 400), Client, Parse(body, idempotencyKey: key));
 
         Assert.Equal(job, joined);
         Assert.True(Replayed(twin));

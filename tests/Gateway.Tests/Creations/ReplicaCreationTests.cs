@@ -13,11 +13,8 @@ public sealed class ReplicaCreationTests(RedisServer redis)
     {
         await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString);
         var body = NewBody();
-        var first = JobAsync(set.Clients[0].SendAsync(Parse(body, retryCount: 0, delayMs: 400), Cancel));
-        await Eventually.Until(() => set.Upstream.Creations.Count == 1, because: "the first attempt reached the upstream");
-
-        var (joinedAnswer, joined) = await JobAsync(set.Clients[1].SendAsync(Parse(body, retryCount: 1), Cancel));
-        var (_, job) = await first;
+        var (job, joinedAnswer, joined) = await RepeatWhileInFlightAsync(
+            set.Upstream, set.Clients[0], Parse(body, retryCount: 0, delayMs: 400), set.Clients[1], Parse(body, retryCount: 1));
         var (replayedAnswer, replayed) = await JobAsync(set.Clients[1].SendAsync(Parse(body, retryCount: 2), Cancel));
 
         Assert.Equal(job, joined);

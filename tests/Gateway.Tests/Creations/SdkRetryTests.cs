@@ -34,11 +34,8 @@ public sealed class SdkRetryTests : GatewayTest
     public async Task RetryWhileTheFirstIsInFlight_JoinsIt()
     {
         var body = NewBody();
-        var first = JobAsync(Client.SendAsync(Parse(body, retryCount: 0, delayMs: 400), Cancel));
-        await Eventually.Until(() => Upstream.Creations.Count == 1, because: "the first attempt reached the upstream");
-
-        var (retry, joined) = await JobAsync(Client.SendAsync(Parse(body, retryCount: 1), Cancel));
-        var (_, job) = await first;
+        var (job, retry, joined) = await RepeatWhileInFlightAsync(
+            Upstream, Client, Parse(body, retryCount: 0, delayMs: 400), Client, Parse(body, retryCount: 1));
 
         Assert.Equal(job, joined);
         Assert.True(Replayed(retry));
