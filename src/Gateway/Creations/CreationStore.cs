@@ -54,13 +54,15 @@ internal sealed class CreationStore(SharedRedis redis, IOptions<CreationOptions>
             var set = await redis.TryAsync(database => database.StringSetAsync(key, mark.Serialize(), lease, When.NotExists), true);
             if (!set)
             {
-                if (await FindAsync(key) is { } existing && existing.Claim != mark.Claim)
+                // Another replica holds the key: this replica's own mark goes, so that the look sees Redis's.
+                Settle(key, mark.Claim, null);
+                if (await FindAsync(key) is { } existing)
                 {
-                    Settle(key, mark.Claim, null);
                     return (null, existing);
                 }
 
                 // What Redis holds has expired by this gateway's clock (its own expiry has not run yet): the claim is ours.
+                _local[key!] = new Entry(mark);
                 await redis.TryAsync(database => database.StringSetAsync(key, mark.Serialize(), lease));
             }
         }

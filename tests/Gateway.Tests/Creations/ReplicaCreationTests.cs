@@ -39,4 +39,20 @@ public sealed class ReplicaCreationTests(RedisServer redis)
         Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         Assert.Equal(1, set.Upstream.Creations.Count);
     }
+
+    [Fact]
+    public async Task TwinsOnTwoReplicasAtOnce_ReachReductoOnce()
+    {
+        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString);
+        var body = NewBody();
+        var key = Guid.NewGuid().ToString();
+        var twins = Enumerable.Range(0, 6)
+            .Select(i => JobAsync(set.Clients[i % 2].SendAsync(Parse(body, idempotencyKey: key, delayMs: 300), Cancel)))
+            .ToArray();
+        var answers = await Task.WhenAll(twins);
+
+        Assert.Single(answers.Select(static a => a.JobId).Distinct());
+        Assert.Equal(5, answers.Count(static a => Replayed(a.Response)));
+        Assert.Equal(1, set.Upstream.Creations.Count);
+    }
 }
