@@ -55,4 +55,21 @@ public sealed class ReplicaCreationTests(RedisServer redis)
         Assert.Equal(5, answers.Count(static a => Replayed(a.Response)));
         Assert.Equal(1, set.Upstream.Creations.Count);
     }
+
+    [Fact]
+    public async Task WithRedisAway_ARetryOnTheSameReplica_IsStillReplayed()
+    {
+        await using var own = new RedisServer();
+        await own.StartAsync();
+        await using var set = await ReplicaSet.StartAsync(1, own.ConnectionString);
+        await own.StopAsync();
+        var body = NewBody();
+
+        var (_, job) = await JobAsync(set.Clients[0].SendAsync(Parse(body, retryCount: 0), Cancel));
+        var (retry, again) = await JobAsync(set.Clients[0].SendAsync(Parse(body, retryCount: 1), Cancel));
+
+        Assert.Equal(job, again);
+        Assert.True(Replayed(retry));
+        Assert.Equal(1, set.Upstream.Creations.Count);
+    }
 }
