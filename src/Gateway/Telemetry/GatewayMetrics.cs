@@ -42,7 +42,8 @@ internal sealed class GatewayMetrics
     /// <param name="cacheHit">Answered from the terminal cache.</param>
     /// <param name="pendingShared">A running job's answer shared within its window; never a cache hit too.</param>
     /// <param name="throttled">Why a 429 was answered: the <c>cause</c> tag the alert on Reducto's own 429s selects.</param>
-    public void Answered(string team, string route, int statusCode, bool cacheHit, bool pendingShared, long? bytes, Usage.UsageCounter? throttled)
+    /// <param name="direct">Answered on the socket below Kestrel's HTTP layer: also counted on its own counter.</param>
+    public void Answered(string team, string route, int statusCode, bool cacheHit, bool pendingShared, long? bytes, Usage.UsageCounter? throttled, bool direct)
     {
         var teamTag = new KeyValuePair<string, object?>("team", team);
         _requests.Add(1, teamTag, new("route", route), new("status", statusCode is >= 0 and < 600 ? BoxedStatusCodes[statusCode] : statusCode));
@@ -64,13 +65,11 @@ internal sealed class GatewayMetrics
         {
             _bytesServed.Add(bytes.Value, teamTag, new("route", route));
         }
-    }
 
-    /// <summary>A hit the direct path answered: counted as every answered job read is, and on its own counter.</summary>
-    public void DirectHit(string team, long bytes)
-    {
-        Answered(team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK, cacheHit: true, pendingShared: false, bytes, throttled: null);
-        _directHits.Add(1, new KeyValuePair<string, object?>("team", team));
+        if (direct)
+        {
+            _directHits.Add(1, teamTag);
+        }
     }
 
     private static string CauseTag(Usage.UsageCounter cause) => cause switch
