@@ -50,6 +50,7 @@ try
     app = builder.Build();
     StartupCheck.Validate(app.Services);
 
+    app.UseDirectHits();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.MapGatewayOpenApi();

@@ -186,6 +186,11 @@ internal sealed class HitConnection
             _handedOff = true;
         }
 
+        if (_answered > 0)
+        {
+            _connection.Features.Set(new PriorRequests { Count = _answered });
+        }
+
         _input.AdvanceTo(buffer.Start);
         var pending = await _input.ReadAsync();
         _input.AdvanceTo(pending.Buffer.Start);
@@ -281,6 +286,7 @@ internal sealed class HitConnection
     {
         var turn = _spareTurn ?? new KestrelTurn(_connection, _hits.MaxResponseBufferSize);
         _spareTurn = null;
+        turn.Prior.Count = _answered;
         foreach (var segment in head)
         {
             turn.Input.Write(segment.Span);
