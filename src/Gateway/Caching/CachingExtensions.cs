@@ -1,3 +1,4 @@
+using Gateway.Jobs;
 using Gateway.Redis;
 
 namespace Gateway.Caching;
