@@ -1,4 +1,3 @@
-using Gateway.Caching;
 using Gateway.Jobs;
 using Gateway.Redis;
 using Microsoft.Extensions.Options;
@@ -15,7 +14,7 @@ namespace Gateway.Cluster;
 /// <see cref="NoticeReads"/>'s to say, and it hears another replica's notice before this process's listeners do.
 /// </summary>
 internal sealed class JobNotices(
-    SharedRedis redis, RedisKeys keys, IOptions<CacheOptions> options, NoticeReads reads)
+    SharedRedis redis, RedisKeys keys, IOptions<RedisOptions> options, NoticeReads reads)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
