@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Net;
-using Gateway.Caching;
 using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
