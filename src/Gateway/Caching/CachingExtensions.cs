@@ -1,5 +1,5 @@
-using Gateway.Jobs;
 using Gateway.Hosting;
+using Gateway.Jobs;
 using Gateway.Redis;
 
 namespace Gateway.Caching;
