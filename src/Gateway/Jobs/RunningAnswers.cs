@@ -1,11 +1,11 @@
-using Gateway.Jobs;
+using Gateway.Caching;
 using Gateway.Redis;
 using Gateway.Upstream;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Gateway.Caching;
+namespace Gateway.Jobs;
 
 /// <summary>
 /// Running jobs' answers, shared for <see cref="JobOptions.PendingFreshness"/> from the moment the upstream answered:
