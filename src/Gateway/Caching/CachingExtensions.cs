@@ -20,7 +20,6 @@ internal static class CachingExtensions
             ? "in-process in front of Redis at " + endpoints
             : "in-process only (no ConnectionStrings:Redis configured)"));
         services.AddSingleton<ResponseCache>();
-        services.AddSingleton<RunningAnswers>();
         return services;
     }
 }

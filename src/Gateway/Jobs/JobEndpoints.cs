@@ -22,6 +22,7 @@ internal static class JobEndpoints
     {
         services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindSettings(JobOptions.SectionName);
         services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
+        services.AddSingleton<RunningAnswers>();
         services.AddSingleton<JobReader>();
         services.AddSingleton<JobMisses>();
         services.AddSingleton<JobFetch>();
