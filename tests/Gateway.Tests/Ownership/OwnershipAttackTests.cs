@@ -307,6 +307,40 @@ public sealed partial class OwnershipAttackTests : IAsyncLifetime
         Assert.Equal(0, reached);
     }
 
+    [Theory]
+    [InlineData("POST /cancel/{id}/", "Deny")]
+    [InlineData("POST /CANCEL/{id}", "Deny")]
+    [InlineData("POST /cancel/{id}?x=1", "Deny")]
+    [InlineData("POST /cancel/./{id}", "Deny")]
+    [InlineData("POST /cancel/{first%}", "Deny")]
+    [InlineData("DELETE /job/{id}/", "Deny")]
+    [InlineData("DELETE /JOB/{id}?include_persisted=true", "Deny")]
+    [InlineData("POST /cancel/{id}/", "Shared")]
+    [InlineData("POST /cancel/{first%}", "Shared")]
+    [InlineData("DELETE /Job/{id%2D}", "Shared")]
+    public async Task TeamB_CannotCancelOrDeleteTeamAsJob_ThroughAnotherSpellingOfThePath(string line, string unowned)
+    {
+        await using var gateway = new GatewayFactory(_upstream.BaseAddress, null, Settings(unowned));
+        var address = gateway.StartOnKestrel();
+        string job;
+        using (var creator = new HttpClient { BaseAddress = address })
+        {
+            job = await CreateJobAsync(creator, TeamA);
+        }
+
+        var (method, target) = (line.Split(' ')[0], Spell(line.Split(' ')[1], job));
+        var (requests, cancels, deletes) = (_upstream.Requests.Count, _upstream.Creations.Cancels, _upstream.Creations.JobDeletes);
+
+        var refused = await RawAsync(Get(target, TeamB, method, headers: ["Content-Length: 0"]), address);
+        Assert.True(refused.Status == 404 && refused.Body.Contains("urn:gateway:problem:not-owned", StringComparison.Ordinal),
+            $"B's {method} {target}: {refused.Status} {refused.Body}");
+        Assert.Equal((requests, cancels, deletes), (_upstream.Requests.Count, _upstream.Creations.Cancels, _upstream.Creations.JobDeletes));
+
+        var own = await RawAsync(Get(target, TeamA, method, headers: ["Content-Length: 0"]), address);
+        TestContext.Current.TestOutputHelper?.WriteLine($"B {refused.Status}, A {own.Status}: {method} {target}");
+        Assert.True(own.Status is 200 or 202, $"A's {method} {target}: {own.Status} {own.Body}");
+    }
+
     private async Task<string> CompletedJobOfTeamAAsync()
     {
         var job = await CreateJobAsync(_client, TeamA);
