@@ -24,7 +24,7 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
     {
         var response = httpContext.Response;
         httpContext.Features.Set(ServedFeature.For(
-            read.Outcome == CacheOutcome.Hit ? Served.Hit : read.Outcome == CacheOutcome.Shared ? Served.Shared : Served.Other));
+            read.Outcome == CacheOutcome.Hit ? Served.Hit : read.Outcome is CacheOutcome.Shared or CacheOutcome.Stale ? Served.Shared : Served.Other));
         if (read.SharedUntil is { } sharedUntil)
         {
             WriteRunningHeaders(response, sharedUntil, httpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
@@ -99,7 +99,7 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
         response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read, now);
         var left = sharedUntil - now;
         response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(left.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (read.Outcome == CacheOutcome.Shared && read.AnsweredAt is { } answeredAt)
+        if ((read.Outcome is CacheOutcome.Shared or CacheOutcome.Stale) && read.AnsweredAt is { } answeredAt)
         {
             response.Headers.Age = Math.Max(0, (long)(now - answeredAt).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

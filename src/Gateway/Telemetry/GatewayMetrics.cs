@@ -18,6 +18,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
     private readonly Counter<long> _directHits;
+    private readonly Counter<long> _staleAnswers;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
@@ -35,6 +36,8 @@ internal sealed class GatewayMetrics
         _upstreamRequests = meter.CreateCounter<long>("gateway.upstream.requests", "{request}", "Calls made to Reducto on a team's behalf");
         _throttled = meter.CreateCounter<long>("gateway.throttled", "{request}", "429 answers, from the gateway's budget or from Reducto");
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
+        _staleAnswers = meter.CreateCounter<long>(
+            "gateway.stale.answers", "{request}", "Reads of a running job answered with its last answer past its window, because no upstream budget slot was free; also counted as shared answers");
         _directHits = meter.CreateCounter<long>(
             "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
     }
@@ -71,6 +74,9 @@ internal sealed class GatewayMetrics
             _directHits.Add(1, teamTag);
         }
     }
+
+    /// <summary>A running job's last answer served stale, with a refresh behind it.</summary>
+    public void StaleAnswer(string team) => _staleAnswers.Add(1, new KeyValuePair<string, object?>("team", team));
 
     private static string CauseTag(Usage.UsageCounter cause) => cause switch
     {
