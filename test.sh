@@ -26,6 +26,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 echo "$(redis-server --version | cut -d' ' -f1-3); node $(node --version)"
 
+# Every test host watches its settings files and the suite runs many hosts at once: past the 128 inotify instances
+# many kernels allow a user, hosts fail to start. Raised where this may (root, a writable /proc/sys).
+if [ "$(id -u)" -eq 0 ] && [ "$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024 2>/dev/null || true
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

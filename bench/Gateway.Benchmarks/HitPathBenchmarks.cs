@@ -24,8 +24,7 @@ public class HitPathBenchmarks : IDisposable
         var body = Bodies.Completed(64 * 1024);
         var entry = CachedResponse.Create("application/json", CachedResponse.ComputeETag(body), body, DateTimeOffset.UtcNow.AddHours(1), owner: "bench");
         _tier.Set("job:v2:bench:done-64k", entry);
-        _hit = new JobRead(Upstream.UpstreamFailure.None, 200, entry.ContentType, entry.Body, entry.ETag, CacheOutcome.Hit, true,
-            GzipBody: entry.GzipBody, GzipETag: entry.GzipETag);
+        _hit = JobRead.Hit(entry);
         _gzipRequest.Request.Headers.AcceptEncoding = "gzip, deflate";
         _plainRequest.Request.Headers.AcceptEncoding = "identity";
     }

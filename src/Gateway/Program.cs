@@ -11,6 +11,7 @@ using Gateway.OpenApi;
 using Gateway.Ownership;
 using Gateway.Problems;
 using Gateway.Proxy;
+using Gateway.Redis;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Gateway.Upstream;
@@ -24,6 +25,7 @@ builder.Services.AddGatewayProblems();
 builder.Services.AddGatewayKeys();
 builder.Services.AddTeamLimits();
 builder.Services.AddUpstream();
+builder.Services.AddSharedRedis();
 builder.Services.AddJobCache();
 builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
@@ -52,6 +54,7 @@ try
     app = builder.Build();
     StartupCheck.Validate(app.Services);
 
+    app.UseDirectHits();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.MapGatewayOpenApi();

@@ -38,7 +38,7 @@ internal sealed class TeamPolicyEvaluator(IAuthorizationService authorization) :
 
         // Every team endpoint names its scope; the lookup is the endpoint's cached metadata, not a search.
         var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? Scope.None;
-        if ((team.Scopes & required) == required)
+        if (team.Holds(required))
         {
             return Admitted;
         }

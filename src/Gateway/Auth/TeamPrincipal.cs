@@ -22,6 +22,10 @@ internal sealed class TeamPrincipal(string team, string keyId, Scope scopes, Fro
     /// <summary>What the team may do.</summary>
     public Scope Scopes { get; } = scopes;
 
+    /// <summary>Whether the team may do what <paramref name="required"/> names: the one scope check, for the pipeline's
+    /// authorization and the direct path alike.</summary>
+    public bool Holds(Scope required) => (Scopes & required) == required;
+
     /// <summary>The teams whose jobs this team may read (never cancel or delete): <c>Teams:&lt;team&gt;:ReadsJobsOf</c>.</summary>
     public FrozenSet<string> ReadsJobsOf { get; } = readsJobsOf ?? FrozenSet<string>.Empty;
 

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Gateway.Caching;
 
-/// <summary>How long terminal jobs are kept, and where.</summary>
+/// <summary>How long terminal jobs are kept, and how much of them this process holds. Redis has its own settings (<c>Gateway.Redis.RedisOptions</c>) in the same section.</summary>
 public sealed class CacheOptions
 {
     public const string SectionName = "Cache";
@@ -29,17 +29,4 @@ public sealed class CacheOptions
     /// </summary>
     [Range(1L << 20, 1L << 40)]
     public long InProcessSizeLimitBytes { get; set; } = 256L << 20;
-
-    /// <summary>Connect and command timeout for Redis. Kept short: a slow cache must never stall a request.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
-    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>After a Redis failure, requests skip Redis for this long before one of them tries it again.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Prefix of every Redis key, so the gateway can share a Redis with other applications.</summary>
-    [Required]
-    [RegularExpression("^[A-Za-z0-9:_.-]{1,64}$")]
-    public string InstanceName { get; set; } = "gateway:";
 }

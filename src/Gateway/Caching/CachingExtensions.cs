@@ -1,3 +1,5 @@
+using Gateway.Hosting;
+using Gateway.Jobs;
 using Gateway.Redis;
 
 namespace Gateway.Caching;
@@ -6,17 +8,18 @@ internal static class CachingExtensions
 {
     /// <summary>
     /// Terminal responses in the in-process memory tier, in front of Redis when one is configured: a team without
-    /// Redis still saves every repeated read of a finished job.
+    /// Redis still saves every repeated read of a finished job. Needs <see cref="RedisExtensions.AddSharedRedis"/>.
     /// </summary>
     public static IServiceCollection AddJobCache(this IServiceCollection services)
     {
-        services.AddSharedRedis();
+        // The Redis settings share the Cache section; they are Redis's to bind and check.
+        services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>()
+            .BindSettings(CacheOptions.SectionName, static key => !SettingsBinding.Declares<RedisOptions>(key));
         services.AddSingleton<MemoryTier>();
         services.AddSingleton(static provider => new CacheDescription(RedisExtensions.Describe(provider) is { } endpoints
             ? "in-process in front of Redis at " + endpoints
             : "in-process only (no ConnectionStrings:Redis configured)"));
         services.AddSingleton<ResponseCache>();
-        services.AddSingleton<RunningAnswers>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Jobs;
 using Gateway.Redis;
 
 namespace Gateway.Cluster;

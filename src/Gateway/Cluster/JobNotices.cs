@@ -1,4 +1,4 @@
-using Gateway.Caching;
+using Gateway.Jobs;
 using Gateway.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -10,10 +10,11 @@ namespace Gateway.Cluster;
 /// pub/sub channels (<see cref="NoticeChannels"/>: sharded on a Redis 7 cluster, one classic channel otherwise), every
 /// other replica. A notice that cannot be published (no Redis, Redis down) still reaches
 /// this process's listeners; other replicas then fall back on their own fetches, so a lost notice costs an upstream
-/// request, never a wrong answer or an endless wait.
+/// request, never a wrong answer or an endless wait. It only carries notices: what one means is
+/// <see cref="NoticeReads"/>'s to say, and it hears another replica's notice before this process's listeners do.
 /// </summary>
 internal sealed class JobNotices(
-    SharedRedis redis, RedisKeys keys, IOptions<CacheOptions> options, MemoryTier memory, RunningAnswers running)
+    SharedRedis redis, RedisKeys keys, IOptions<RedisOptions> options, NoticeReads reads)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -97,33 +98,8 @@ internal sealed class JobNotices(
             return;
         }
 
-        Learn(received.Notice);
+        reads.Learn(received.Notice);
         Deliver(received.Notice);
-    }
-
-    // What another replica learnt changes what this one may serve, before anyone here is woken by it: a terminal
-    // answer ends the job's running window, a running one is shared for the rest of its window.
-    private void Learn(JobNotice notice)
-    {
-        switch (notice.Kind)
-        {
-            case JobNoticeKind.Evicted:
-                memory.Remove(keys.ForJob(notice.JobId));
-                running.DropLocally(notice.JobId);
-                break;
-            case JobNoticeKind.Stored:
-                running.MarkTerminalLocally(notice.JobId);
-                break;
-            case JobNoticeKind.Response when notice.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status410Gone:
-                running.DropLocally(notice.JobId);
-                break;
-            case JobNoticeKind.Response when notice.IsTerminalAnswer:
-                running.MarkTerminalLocally(notice.JobId);
-                break;
-            case JobNoticeKind.Response when notice.RunningAnswer() is { } answer:
-                running.Keep(notice.JobId, answer);
-                break;
-        }
     }
 
     private void Deliver(JobNotice notice)

@@ -5,12 +5,10 @@ using Gateway.Auth;
 using Gateway.Caching;
 using Gateway.Hosting;
 using Gateway.Jobs;
-using Gateway.Operations;
 using Gateway.Ownership;
 using Gateway.Redis;
 using Gateway.Teams;
 using Gateway.Telemetry;
-using Gateway.Usage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -33,9 +31,7 @@ internal sealed class DirectHits(
     JobAccess access,
     ResponseCache cache,
     RedisKeys redisKeys,
-    GatewayMetrics metrics,
-    UsageLedger usage,
-    LatencyLedger latency,
+    RequestAccounting accounting,
     TimeProvider time,
     IOptions<ServerOptions> server,
     IOptions<KestrelServerOptions> kestrel,
@@ -97,14 +93,15 @@ internal sealed class DirectHits(
         }
 
         // Another team's job is the pipeline's to answer, as a job that does not exist.
-        if (match.Principal is not TeamPrincipal team || (team.Scopes & Scope.JobsRead) == 0 ||
+        if (match.Principal is not TeamPrincipal team || !team.Holds(Scope.JobsRead) ||
             cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry || !access.MayRead(team, entry.Owner))
         {
             return false;
         }
 
-        var gzip = entry.GzipETag is not null && head.AcceptEncodingCount == 1 && AllowsGzip(head.AcceptEncoding);
-        var body = gzip ? entry.GzipBody : entry.Body;
+        var chosen = Representation.Choose(entry.Body, entry.ETag, entry.GzipBody, entry.GzipETag,
+            entry.GzipETag is not null && head.AcceptEncodingCount == 1 && AllowsGzip(head.AcceptEncoding));
+        var body = chosen.Body;
         var writer = new HeadWriter(scratch);
         writer.Line("HTTP/1.1 200 OK"u8);
         writer.Field("Content-Length: "u8, body.Length);
@@ -116,13 +113,13 @@ internal sealed class DirectHits(
         }
 
         // In the order Kestrel writes them, so a capture of either path reads the same.
-        if (gzip)
+        if (chosen.Gzip)
         {
             writer.Line("Content-Encoding: gzip"u8);
         }
 
-        writer.Field("ETag: "u8, gzip ? entry.GzipETag! : entry.ETag);
-        if (entry.GzipETag is not null)
+        writer.Field("ETag: "u8, chosen.ETag!);
+        if (chosen.Vary)
         {
             writer.Line("Vary: Accept-Encoding"u8);
         }
@@ -145,13 +142,10 @@ internal sealed class DirectHits(
         return true;
     }
 
-    /// <summary>Counts a sent hit as the pipeline's usage middleware counts one.</summary>
-    public void Record(in DirectAnswer answer)
-    {
-        metrics.DirectHit(answer.Team, answer.Body.Length);
-        usage.CountAnswer(answer.Team, UsageCounter.CacheHits, throttled: null);
-        latency.Record(hit: true, Stopwatch.GetElapsedTime(answer.Started));
-    }
+    /// <summary>Counts a sent hit through the same accounting as the pipeline's answers.</summary>
+    public void Record(in DirectAnswer answer) =>
+        accounting.Count(new AnsweredRequest(answer.Team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK, Served.Hit, answer.Body.Length,
+            Throttled: null, Stopwatch.GetElapsedTime(answer.Started), Direct: true));
 
     // A team past its ceiling is answered by the pipeline, whose limiter refuses it with the usual 429.
     private bool TakeToken(string team)

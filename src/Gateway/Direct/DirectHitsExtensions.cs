@@ -20,4 +20,7 @@ internal static class DirectHitsExtensions
             })));
         return services;
     }
+
+    /// <summary>What the pipeline does for the direct path: number trace identifiers on across the sessions of a connection.</summary>
+    public static WebApplication UseDirectHits(this WebApplication app) => PriorRequests.UseContinuedTraceIdentifiers(app);
 }

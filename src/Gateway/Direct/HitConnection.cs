@@ -19,6 +19,10 @@ internal sealed class HitConnection
 {
     private const int ResponseHeadBytes = 2048;
 
+    // Kestrel's heartbeat interval, which its timers add to every timeout "since this can be called right before the
+    // next heartbeat"; the direct path keeps the same rule so that its timeouts fire on the same heartbeat as Kestrel's.
+    private const long HeartbeatMilliseconds = 1000;
+
     private enum Waiting
     {
         None,
@@ -40,7 +44,9 @@ internal sealed class HitConnection
     private KestrelTurn? _turn;
     private KestrelTurn? _spareTurn;
     private int _waiting;
-    private long _waitingSince;
+    private long _deadline = long.MaxValue;
+    private long _lastTick = Environment.TickCount64;
+    private long _answered;
     private TimeSpan _sendLimit;
     private readonly Lock _gate = new();
     private bool _handedOff;
@@ -104,7 +110,14 @@ internal sealed class HitConnection
 
                 if (kind == HeadKind.Opaque)
                 {
-                    return await HandOffAsync(buffer);
+                    var preface = Preface(buffer);
+                    if (preface == PrefaceMatch.Partial)
+                    {
+                        // Read on until the line is whole or diverges, as Kestrel does, under the same head timeout.
+                        break;
+                    }
+
+                    return preface == PrefaceMatch.Whole ? await RefuseAsync(KestrelRefusal.Write(KestrelRefusal.VersionNotSupported, _responseHead), buffer) : await HandOffAsync(buffer);
                 }
 
                 Wait(Waiting.None);
@@ -119,20 +132,22 @@ internal sealed class HitConnection
                     return false;
                 }
 
+                _answered++;
                 buffer = buffer.Slice(length);
             }
 
             if (result.IsCanceled && (_closing || TimedOut()))
             {
-                // Idle past the keep-alive timeout, or the server is stopping: close, as Kestrel would. A head still
-                // arriving after the headers timeout goes to Kestrel, which answers it with its own 408.
+                // Idle past the keep-alive timeout, or the server is stopping: close, as Kestrel would.
                 if (buffer.IsEmpty || _closing)
                 {
                     _input.AdvanceTo(buffer.Start);
                     return false;
                 }
 
-                return await HandOffAsync(buffer);
+                // A head still arriving after the request-headers timeout: Kestrel's 408 here and now. Handed to Kestrel,
+                // it would wait a whole timeout more, since a new session's timer starts with the first bytes it reads.
+                return await RefuseAsync(KestrelRefusal.Write(KestrelRefusal.RequestTimeout, _responseHead), buffer);
             }
 
             if (result.IsCompleted)
@@ -171,10 +186,46 @@ internal sealed class HitConnection
             _handedOff = true;
         }
 
+        if (_answered > 0)
+        {
+            _connection.Features.Set(new PriorRequests { Count = _answered });
+        }
+
         _input.AdvanceTo(buffer.Start);
         var pending = await _input.ReadAsync();
         _input.AdvanceTo(pending.Buffer.Start);
         return true;
+    }
+
+    // Sends the refusal written in the response head buffer, then ends the connection, as Kestrel does.
+    private async Task<bool> RefuseAsync(int length, ReadOnlySequence<byte> buffer)
+    {
+        _input.AdvanceTo(buffer.End);
+        await _socket.SendAsync(_responseHead.AsMemory(0, length), SocketFlags.None);
+        return false;
+    }
+
+    private enum PrefaceMatch
+    {
+        No,
+        Partial,
+        Whole,
+    }
+
+    // Kestrel answers an HTTP/2 preface with a GOAWAY only as the first request of a connection, and with its 505
+    // after that; a session of its own would see every preface as a first request, so the direct path gives the 505.
+    private PrefaceMatch Preface(ReadOnlySequence<byte> buffer)
+    {
+        if (_answered == 0)
+        {
+            return PrefaceMatch.No;
+        }
+
+        var line = KestrelRefusal.Http2PrefaceLine;
+        Span<byte> start = stackalloc byte[line.Length];
+        var take = (int)Math.Min(buffer.Length, line.Length);
+        buffer.Slice(0, take).CopyTo(start);
+        return !line.StartsWith(start[..take]) ? PrefaceMatch.No : take == line.Length ? PrefaceMatch.Whole : PrefaceMatch.Partial;
     }
 
     private HeadKind Next(ReadOnlySequence<byte> buffer, out int length, out DirectAnswer? answer)
@@ -235,6 +286,7 @@ internal sealed class HitConnection
     {
         var turn = _spareTurn ?? new KestrelTurn(_connection, _hits.MaxResponseBufferSize);
         _spareTurn = null;
+        turn.Prior.Count = _answered;
         foreach (var segment in head)
         {
             turn.Input.Write(segment.Span);
@@ -304,33 +356,35 @@ internal sealed class HitConnection
         }
     }
 
-    // The time is written before the state, and read after it, so the heartbeat never pairs a new state with an old time.
+    // The deadline is written before the state, and read after it, so the heartbeat never pairs a new state with an
+    // old deadline. Idle and head timeouts follow Kestrel's rule: from the last heartbeat, plus one interval.
     private void Wait(Waiting waiting)
     {
-        Volatile.Write(ref _waitingSince, Environment.TickCount64);
+        var deadline = waiting switch
+        {
+            Waiting.Idle => KestrelDeadline(_hits.KeepAliveTimeout),
+            Waiting.Head => KestrelDeadline(_hits.RequestHeadersTimeout),
+            Waiting.Send when _sendLimit != Timeout.InfiniteTimeSpan => Environment.TickCount64 + (long)_sendLimit.TotalMilliseconds,
+            _ => long.MaxValue,
+        };
+        Volatile.Write(ref _deadline, deadline);
         Volatile.Write(ref _waiting, (int)waiting);
     }
 
-    private bool TimedOut(out Waiting waiting)
-    {
-        waiting = (Waiting)Volatile.Read(ref _waiting);
-        var limit = waiting switch
-        {
-            Waiting.Idle => _hits.KeepAliveTimeout,
-            Waiting.Head => _hits.RequestHeadersTimeout,
-            Waiting.Send => _sendLimit,
-            _ => Timeout.InfiniteTimeSpan,
-        };
-        return limit != Timeout.InfiniteTimeSpan && Environment.TickCount64 - Volatile.Read(ref _waitingSince) > limit.TotalMilliseconds;
-    }
+    private long KestrelDeadline(TimeSpan limit) =>
+        limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Volatile.Read(ref _lastTick) + (long)limit.TotalMilliseconds + HeartbeatMilliseconds;
 
     // Judged again on the connection's own thread when the read it cancels returns.
-    private bool TimedOut() => TimedOut(out _);
+    private bool TimedOut() => Environment.TickCount64 > Volatile.Read(ref _deadline);
 
     private void Tick()
     {
         Volatile.Read(ref _turn)?.Tick();
-        if (!TimedOut(out var waiting))
+        var now = Environment.TickCount64;
+        var waiting = (Waiting)Volatile.Read(ref _waiting);
+        var expired = now > Volatile.Read(ref _deadline);
+        Volatile.Write(ref _lastTick, now);
+        if (!expired)
         {
             return;
         }

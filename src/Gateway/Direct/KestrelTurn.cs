@@ -36,7 +36,11 @@ internal sealed class KestrelTurn : ConnectionContext, IConnectionHeartbeatFeatu
         _features.Set<IConnectionHeartbeatFeature>(this);
         _features.Set<IConnectionTransportFeature>(this);
         _features.Set<IConnectionMetricsTagsFeature>(new TurnTags());
+        _features.Set(Prior);
     }
+
+    /// <summary>The requests the connection answered before this turn, for the turn's trace identifier.</summary>
+    public PriorRequests Prior { get; } = new();
 
     public PipeWriter Input => _input.Writer;
 

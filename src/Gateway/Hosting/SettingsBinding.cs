@@ -19,13 +19,26 @@ internal static partial class SettingsBinding
     public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string section) where T : class =>
         builder.BindSettings(section, static options => options);
 
+    /// <summary>
+    /// Binds only the keys <paramref name="binds"/> accepts (by their first segment), for a section two options
+    /// classes share: one binds the keys it declares (<see cref="Declares{T}"/>), the other every key but those, so
+    /// a misspelt key is still reported, once.
+    /// </summary>
+    public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string section, Predicate<string> binds) where T : class =>
+        builder.BindSettings(section, static options => options, binds);
+
+    /// <summary>Whether <typeparamref name="T"/> has a setting named <paramref name="key"/> (as configuration matches it, ignoring case).</summary>
+    public static bool Declares<T>(string key) =>
+        typeof(T).GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true };
+
     /// <param name="target">What the section's keys bind to: the options, or one of their members (a dictionary).</param>
-    public static OptionsBuilder<T> BindSettings<T>(this OptionsBuilder<T> builder, string section, Func<T, object> target) where T : class
+    public static OptionsBuilder<T> BindSettings<T>(
+        this OptionsBuilder<T> builder, string section, Func<T, object> target, Predicate<string>? binds = null) where T : class
     {
         builder.Configure<IConfiguration>((options, configuration) =>
         {
             var failures = new List<string>();
-            Bind(configuration, section, target(options), failures);
+            Bind(configuration, section, target(options), failures, binds);
             if (failures.Count > 0)
             {
                 s_failures.AddOrUpdate(options, failures);
@@ -36,11 +49,11 @@ internal static partial class SettingsBinding
     }
 
     /// <summary>Binds every key under <paramref name="section"/> into <paramref name="target"/>; adds one line per bad key.</summary>
-    public static void Bind(IConfiguration configuration, string section, object target, List<string>? failures)
+    public static void Bind(IConfiguration configuration, string section, object target, List<string>? failures, Predicate<string>? binds = null)
     {
         foreach (var (key, value) in configuration.GetSection(section).AsEnumerable(makePathsRelative: true))
         {
-            if (value is null)
+            if (value is null || binds is not null && !binds(key.Split(':')[0]))
             {
                 continue;
             }

@@ -12,9 +12,19 @@ internal static class CacheStatusHeader
     /// <summary>The start every shared running answer's value has, and no terminal hit's.</summary>
     public const string SharedPrefix = Hit + "; ttl=";
 
+    /// <summary>The start of a stale running answer's value: a hit whose ttl is negative (RFC 9211), refreshed behind it.</summary>
+    public const string StalePrefix = Hit + "; fwd=stale; ttl=";
+
     /// <param name="now">When the answer is written, for the time a shared running answer has left.</param>
     public static string For(JobRead read, DateTimeOffset now)
     {
+        if (read.Outcome == CacheOutcome.Stale)
+        {
+            // Negative: how long ago, in milliseconds, the answer stopped being fresh.
+            var past = Math.Max(0, (long)(now - (read.SharedUntil ?? now)).TotalMilliseconds);
+            return StalePrefix + (-past).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (read.Outcome == CacheOutcome.Shared)
         {
             // Milliseconds, not RFC 9211's seconds: a window is about a second long, and whole seconds would say 0 or 1.

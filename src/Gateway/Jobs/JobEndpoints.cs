@@ -22,6 +22,7 @@ internal static class JobEndpoints
     {
         services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindSettings(JobOptions.SectionName);
         services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
+        services.AddSingleton<RunningAnswers>();
         services.AddSingleton<JobReader>();
         services.AddSingleton<JobMisses>();
         services.AddSingleton<JobFetch>();
@@ -37,7 +38,9 @@ internal static class JobEndpoints
             .WithMetadata(new UsageRoute(TelemetryExtensions.JobRoute), new RequiredScope(Scope.JobsRead))
             .WithTags("Jobs")
             .WithSummary("Get a job's status and result")
-            .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed.")
+            .WithDescription("Reducto's GET /job/{job_id}, served from the gateway's cache once the job is Completed or Failed. " +
+                "A job another team created (unless your team reads its jobs through Teams:<team>:ReadsJobsOf), or one the gateway " +
+                "did not see created (under Jobs:UnownedJobs=Deny), answers exactly as a job that does not exist: Reducto's 404.")
             .WithJobDocumentation();
         return routes;
     }

@@ -3,6 +3,10 @@ namespace Gateway.Jobs;
 internal static partial class JobLog
 {
     public const int WatchFailedId = 5001;
+    public const int RefreshFailedId = 5002;
+
+    [LoggerMessage(RefreshFailedId, LogLevel.Warning, "Refreshing running job {JobId} behind a stale answer failed; the next read tries again", EventName = "RefreshFailed")]
+    public static partial void RefreshFailed(this ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(WatchFailedId, LogLevel.Error, "Watching job {JobId} failed; its waiters get the latest state when their wait ends", EventName = "WatchFailed")]
     public static partial void WatchFailed(this ILogger logger, string jobId, Exception exception);

@@ -1,6 +1,7 @@
 using Gateway.Caching;
 using Gateway.Cluster;
 using Gateway.Teams;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,9 @@ internal sealed class JobMisses(
     NoticeReads noticeReads,
     JobFetch fetch,
     TeamQuotas quotas,
+    UpstreamBudget budget,
+    GatewayMetrics metrics,
+    ILogger<JobMisses> logger,
     IOptions<UpstreamOptions> upstream)
 {
     private const string FreshFlight = "#fresh";
@@ -45,6 +49,21 @@ internal sealed class JobMisses(
             return JobRead.Failed(UpstreamFailure.QuotaExceeded, cache.IsAvailable);
         }
 
+        // A plain read of a running job whose window lapsed never queues for the budget while an answer exists: with no
+        // slot free now it gets the freshest answer there is at once (stale, if nothing newer), and the job is
+        // refreshed behind it by one flight that waits for a slot. Only a job with no answer anywhere waits.
+        if (!fresh && running.Enabled && !budget.JobPollSlotFree && await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
+        {
+            if (!stale)
+            {
+                return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared, cache.IsAvailable);
+            }
+
+            metrics.StaleAnswer(team);
+            _ = RefreshAsync(jobId, key, team);
+            return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
+        }
+
         // Fresh reads fly apart from plain ones: joining a plain flight could hand them the shared answer they skip.
         // Without a window there is nothing to skip, and they share flights as they always did.
         var flight = fresh && running.Enabled ? key + FreshFlight : key;
@@ -56,6 +75,20 @@ internal sealed class JobMisses(
 
         var outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : read.AnsweredAt is not null ? CacheOutcome.Shared : CacheOutcome.Miss;
         return read with { Collapsed = true, Outcome = outcome };
+    }
+
+    // Joins or starts the job's plain flight without making anyone wait for it: its answer is shared (or stored) for
+    // the next reads, and its notice tells the other replicas.
+    private async Task RefreshAsync(string jobId, string key, string team)
+    {
+        try
+        {
+            await _flights.RunAsync(key, () => FlyAsync(jobId, key, team, fresh: false), CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.RefreshFailed(jobId, exception);
+        }
     }
 
     // One flight per job and kind in this process; across replicas, one fetch per job through the fetch lease.

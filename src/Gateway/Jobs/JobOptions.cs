@@ -29,6 +29,14 @@ public sealed class JobOptions
     public TimeSpan PendingFreshness { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// How old a running job's last answer may be and still be served at once, marked stale, when its window has
+    /// lapsed and no upstream budget slot is free; a refresh is then fetched behind it. Zero: such a read waits for a
+    /// slot, as before. Counted from the moment the upstream answered.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan StaleRunningAnswers { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Jobs and files the ownership ledger does not know (created before it, or straight at Reducto): <c>Deny</c>
     /// (no team uses them, and nothing is sent upstream for them) or <c>Shared</c> (every team with the scope uses
     /// them, as before), for a migration window.

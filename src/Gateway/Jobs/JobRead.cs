@@ -13,6 +13,9 @@ internal enum CacheOutcome
 
     /// <summary>A running job's answer another read fetched, shared within its window.</summary>
     Shared,
+
+    /// <summary>A running job's last answer, past its window, served because no budget slot was free; a refresh follows it.</summary>
+    Stale,
 }
 
 /// <summary>

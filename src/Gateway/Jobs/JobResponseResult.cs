@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Gateway.Problems;
+using Gateway.Telemetry;
 using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Jobs;
@@ -22,6 +23,8 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
+        httpContext.Features.Set(ServedFeature.For(
+            read.Outcome == CacheOutcome.Hit ? Served.Hit : read.Outcome is CacheOutcome.Shared or CacheOutcome.Stale ? Served.Shared : Served.Other));
         if (read.SharedUntil is { } sharedUntil)
         {
             WriteRunningHeaders(response, sharedUntil, httpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
@@ -36,17 +39,18 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
             GatewayProblems.SetRetryAfter(httpContext, delay);
         }
 
-        var body = read.Body;
-        var etag = read.ETag;
-        if (read.GzipETag is { } gzipETag)
+        var chosen = Representation.Choose(
+            read.Body, read.ETag, read.GzipBody, read.GzipETag, read.GzipETag is not null && AcceptEncoding.AllowsGzip(httpContext.Request));
+        var body = chosen.Body;
+        var etag = chosen.ETag;
+        if (chosen.Vary)
         {
             response.Headers.Vary = "Accept-Encoding";
-            if (AcceptEncoding.AllowsGzip(httpContext.Request))
-            {
-                response.Headers.ContentEncoding = "gzip";
-                body = read.GzipBody;
-                etag = gzipETag;
-            }
+        }
+
+        if (chosen.Gzip)
+        {
+            response.Headers.ContentEncoding = "gzip";
         }
 
         if (etag is not null)
@@ -95,7 +99,7 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
         response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read, now);
         var left = sharedUntil - now;
         response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(left.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (read.Outcome == CacheOutcome.Shared && read.AnsweredAt is { } answeredAt)
+        if ((read.Outcome is CacheOutcome.Shared or CacheOutcome.Stale) && read.AnsweredAt is { } answeredAt)
         {
             response.Headers.Age = Math.Max(0, (long)(now - answeredAt).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

@@ -121,7 +121,8 @@ internal sealed class ForwardedOperationsDocumentFilter(IProxyStateLookup proxy)
                 "gateway key (cookies and X-Forwarded-* headers are not sent). Not cached: every call reaches Reducto, and " +
                 "Reducto's answer, error or not, comes back as Reducto sent it. The gateway answers only when Reducto cannot " +
                 "be: 429 when the shared upstream budget is spent, 502/504 problem details when Reducto is unreachable or slow." +
-                (evictsJob ? " Once Reducto accepts the call, the job is also dropped from the gateway's cache." : string.Empty),
+                (evictsJob ? " Once Reducto accepts the call, the job is also dropped from the gateway's cache." : string.Empty) +
+                OwnershipNote(route),
             Extensions = new Dictionary<string, IOpenApiExtension> { [PassthroughExtension] = new JsonNodeExtension(JsonValue.Create(true)) },
             Security = [BearerSecurity.Requirement(document)],
             Parameters = path.CreateParameters(),
@@ -138,6 +139,26 @@ internal sealed class ForwardedOperationsDocumentFilter(IProxyStateLookup proxy)
             },
         };
     }
+
+    // What the ownership ledger does on this route (README, "Teams own their jobs and files").
+    private static string OwnershipNote(RouteConfig route) =>
+        (route.Metadata?.GetValueOrDefault(Ownership.OwnershipRoute.MetadataKey) is { } name ? Ownership.OwnershipRoute.Names.GetValueOrDefault(name) : default) switch
+        {
+            Ownership.OwnershipRole.CreatesJob =>
+                " The job is recorded as your team's before the answer completes. Every file (`reducto://`, `file_id`) and job (`jobid://`) the " +
+                "body references must be your team's (a referenced job may also be one your team may read): otherwise 404 `not-owned` naming the field, and nothing " +
+                "is sent. The body must be one JSON document of at most 4 MiB, without Content-Encoding (400, 413, 415).",
+            Ownership.OwnershipRole.CreatesFile => " The file is recorded as your team's before the answer completes.",
+            Ownership.OwnershipRole.ChangesJob or Ownership.OwnershipRole.ChangesFile =>
+                " Only the team that created it may do this: any other id, another team's or one that does not exist, gets 404 `not-owned` and nothing is sent.",
+            Ownership.OwnershipRole.ListsJobs =>
+                " Each page lists only the jobs your team may read (its own, and those of the teams in its ReadsJobsOf), cut from Reducto's page " +
+                "with Reducto's `next_cursor` kept: a page may hold fewer jobs than `limit`, or none while `next_cursor` still points further; " +
+                "page on until it is null.",
+            Ownership.OwnershipRole.AdminOnly =>
+                " Changes where Reducto sends every team's notices, so it takes the gateway's admin key; team keys get 403.",
+            _ => string.Empty,
+        };
 
     // Reducto's upload is the one endpoint taking a file rather than JSON, and route configuration has nowhere to say so.
     private static OpenApiRequestBody RequestBody(string method, ForwardedRoutePath path) =>

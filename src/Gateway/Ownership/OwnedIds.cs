@@ -10,6 +10,10 @@ internal static class OwnedIds
 {
     private const string WhiteSpace = " \t\r\n\f\v";
 
+    // Routing leaves %2F encoded in a path value (DELETE /upload/reducto%3A%2F%2F…), and Reducto decodes it: the ledger
+    // decodes until nothing changes, so every encoding of an id, however deep, meets the id it stands for.
+    private const int MaxDecodings = 4;
+
     public static string Normalise(OwnedKind kind, string raw) => kind == OwnedKind.Job ? Job(raw) : File(raw);
 
     public static string Job(string raw) => Without(raw, "jobid://").ToString().ToLowerInvariant();
@@ -23,7 +27,23 @@ internal static class OwnedIds
 
     private static ReadOnlySpan<char> Without(string raw, string scheme)
     {
-        var value = raw.AsSpan().Trim(WhiteSpace);
+        var value = Decoded(raw).AsSpan().Trim(WhiteSpace);
         return (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? value[scheme.Length..] : value).Trim(WhiteSpace);
+    }
+
+    private static string Decoded(string raw)
+    {
+        for (var i = 0; i < MaxDecodings && raw.Contains('%', StringComparison.Ordinal); i++)
+        {
+            var decoded = Uri.UnescapeDataString(raw);
+            if (decoded == raw)
+            {
+                break;
+            }
+
+            raw = decoded;
+        }
+
+        return raw;
     }
 }

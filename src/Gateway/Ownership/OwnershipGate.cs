@@ -68,7 +68,14 @@ internal sealed class OwnershipGate(JobAccess access, ILogger<OwnershipGate> log
             return null;
         }
 
-        var scan = CreationReferences.Find(body);
+        // A byte-order mark is no part of the document (Reducto's JSON reader skips one), so the scan skips it too.
+        var json = body.AsSpan();
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..];
+        }
+
+        var scan = CreationReferences.Find(json);
         if (!scan.IsJson)
         {
             return GatewayProblems.CreationBodyUnreadable(context);

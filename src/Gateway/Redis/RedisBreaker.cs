@@ -1,4 +1,3 @@
-using Gateway.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -7,11 +6,11 @@ namespace Gateway.Redis;
 /// <summary>
 /// The one outage state for everything the gateway keeps in Redis. The first failure of any command opens it: from
 /// then on every feature skips Redis at once (no per-request connect or command timeouts) and works from this process
-/// alone, while one background probe pings Redis every <see cref="CacheOptions.RedisRetryInterval"/> and closes it
+/// alone, while one background probe pings Redis every <see cref="RedisOptions.RedisRetryInterval"/> and closes it
 /// when Redis answers. The outage and the recovery are each logged once.
 /// </summary>
 internal sealed class RedisBreaker(
-    RedisConnection connection, IOptions<CacheOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<RedisBreaker> logger)
+    RedisConnection connection, IOptions<RedisOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<RedisBreaker> logger)
 {
     private int _open;
 

@@ -1,4 +1,3 @@
-using Gateway.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -8,11 +7,11 @@ namespace Gateway.Redis;
 /// Parses <c>ConnectionStrings:Redis</c> at start-up. It is otherwise first parsed when the store is built, where a
 /// typo became an exception with a stack trace instead of a sentence naming the setting.
 /// </summary>
-internal sealed class RedisConnectionStringValidator(IConfiguration configuration) : IValidateOptions<CacheOptions>
+internal sealed class RedisConnectionStringValidator(IConfiguration configuration) : IValidateOptions<RedisOptions>
 {
     public const string Setting = "ConnectionStrings:" + RedisExtensions.ConnectionName;
 
-    public ValidateOptionsResult Validate(string? name, CacheOptions options)
+    public ValidateOptionsResult Validate(string? name, RedisOptions options)
     {
         var value = configuration.GetConnectionString(RedisExtensions.ConnectionName);
         if (string.IsNullOrWhiteSpace(value))

@@ -1,4 +1,3 @@
-using Gateway.Caching;
 using Gateway.Hosting;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
@@ -17,8 +16,9 @@ internal static class RedisExtensions
     /// </summary>
     public static IServiceCollection AddSharedRedis(this IServiceCollection services)
     {
-        services.AddOptionsWithValidateOnStart<CacheOptions, CacheOptionsValidator>().BindSettings(CacheOptions.SectionName);
-        services.AddSingleton<IValidateOptions<CacheOptions>, RedisConnectionStringValidator>();
+        services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>()
+            .BindSettings(RedisOptions.SectionName, SettingsBinding.Declares<RedisOptions>);
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisConnectionStringValidator>();
         services.AddSingleton<RedisKeys>();
         services.AddSingleton(static provider =>
         {
@@ -27,15 +27,15 @@ internal static class RedisExtensions
                 return new SharedRedis(null, null, null);
             }
 
-            var cache = provider.GetRequiredService<IOptions<CacheOptions>>();
-            var connection = new RedisConnection(Configuration(redis, cache.Value));
+            var options = provider.GetRequiredService<IOptions<RedisOptions>>();
+            var connection = new RedisConnection(Configuration(redis, options.Value));
             var breaker = new RedisBreaker(
-                connection, cache, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IHostApplicationLifetime>(),
+                connection, options, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<IHostApplicationLifetime>(),
                 provider.GetRequiredService<ILogger<RedisBreaker>>());
             var store = new RedisCache(Options.Create(new RedisCacheOptions
             {
                 ConnectionMultiplexerFactory = connection.GetAsync,
-                InstanceName = cache.Value.InstanceName,
+                InstanceName = options.Value.InstanceName,
             }));
             return new SharedRedis(connection, breaker, store);
         });
@@ -53,10 +53,10 @@ internal static class RedisExtensions
             ? value
             : null;
 
-    private static ConfigurationOptions Configuration(string connectionString, CacheOptions cache)
+    private static ConfigurationOptions Configuration(string connectionString, RedisOptions options)
     {
         var configuration = ConfigurationOptions.Parse(connectionString);
-        var timeout = (int)cache.RedisTimeout.TotalMilliseconds;
+        var timeout = (int)options.RedisTimeout.TotalMilliseconds;
         configuration.ConnectTimeout = timeout;
         configuration.SyncTimeout = timeout;
         configuration.AsyncTimeout = timeout;
@@ -68,7 +68,7 @@ internal static class RedisExtensions
 
         // Reconnect on the same rhythm as the breaker's probe, rather than the client's default backoff that grows
         // to many seconds: when Redis is back, caching should be back within one retry interval.
-        configuration.ReconnectRetryPolicy = new LinearRetry((int)Math.Max(cache.RedisRetryInterval.TotalMilliseconds, 100));
+        configuration.ReconnectRetryPolicy = new LinearRetry((int)Math.Max(options.RedisRetryInterval.TotalMilliseconds, 100));
         return configuration;
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Caching;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -14,7 +13,7 @@ namespace Gateway.Redis;
 /// starts a fresh keyspace. All but <see cref="ForJob"/> are complete; the names are those of earlier releases, so
 /// replicas of two versions still share leases, notices and counts during a rolling upgrade.
 /// </summary>
-internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<CacheOptions> cache)
+internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<RedisOptions> cache)
 {
     private readonly string _prefix = "job:v2:" + Fingerprint(upstream.Value) + ":";
     private readonly string _instance = cache.Value.InstanceName;

@@ -18,6 +18,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
     private readonly Counter<long> _directHits;
+    private readonly Counter<long> _staleAnswers;
     private readonly Counter<long> _creations;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
@@ -36,6 +37,8 @@ internal sealed class GatewayMetrics
         _upstreamRequests = meter.CreateCounter<long>("gateway.upstream.requests", "{request}", "Calls made to Reducto on a team's behalf");
         _throttled = meter.CreateCounter<long>("gateway.throttled", "{request}", "429 answers, from the gateway's budget or from Reducto");
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
+        _staleAnswers = meter.CreateCounter<long>(
+            "gateway.stale.answers", "{request}", "Reads of a running job answered with its last answer past its window, because no upstream budget slot was free; also counted as shared answers");
         _creations = meter.CreateCounter<long>(
             "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded) or answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry)");
         _directHits = meter.CreateCounter<long>(
@@ -45,7 +48,8 @@ internal sealed class GatewayMetrics
     /// <param name="cacheHit">Answered from the terminal cache.</param>
     /// <param name="pendingShared">A running job's answer shared within its window; never a cache hit too.</param>
     /// <param name="throttled">Why a 429 was answered: the <c>cause</c> tag the alert on Reducto's own 429s selects.</param>
-    public void Answered(string team, string route, int statusCode, bool cacheHit, bool pendingShared, long? bytes, Usage.UsageCounter? throttled)
+    /// <param name="direct">Answered on the socket below Kestrel's HTTP layer: also counted on its own counter.</param>
+    public void Answered(string team, string route, int statusCode, bool cacheHit, bool pendingShared, long? bytes, Usage.UsageCounter? throttled, bool direct)
     {
         var teamTag = new KeyValuePair<string, object?>("team", team);
         _requests.Add(1, teamTag, new("route", route), new("status", statusCode is >= 0 and < 600 ? BoxedStatusCodes[statusCode] : statusCode));
@@ -67,14 +71,15 @@ internal sealed class GatewayMetrics
         {
             _bytesServed.Add(bytes.Value, teamTag, new("route", route));
         }
+
+        if (direct)
+        {
+            _directHits.Add(1, teamTag);
+        }
     }
 
-    /// <summary>A hit the direct path answered: counted as every answered job read is, and on its own counter.</summary>
-    public void DirectHit(string team, long bytes)
-    {
-        Answered(team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK, cacheHit: true, pendingShared: false, bytes, throttled: null);
-        _directHits.Add(1, new KeyValuePair<string, object?>("team", team));
-    }
+    /// <summary>A running job's last answer served stale, with a refresh behind it.</summary>
+    public void StaleAnswer(string team) => _staleAnswers.Add(1, new KeyValuePair<string, object?>("team", team));
 
     private static string CauseTag(Usage.UsageCounter cause) => cause switch
     {

@@ -17,6 +17,7 @@ internal static class TelemetryExtensions
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<RequestAccounting>();
         services.AddOpenTelemetry()
             .WithMetrics(static metrics => metrics
                 // The platform's own server and client instruments. The OpenTelemetry instrumentation packages would
@@ -34,9 +35,7 @@ internal static class TelemetryExtensions
     /// <summary>Counts every answered job read and forwarded call per team, once the response is complete.</summary>
     public static WebApplication UseUsageMetrics(this WebApplication app)
     {
-        var metrics = app.Services.GetRequiredService<GatewayMetrics>();
-        var usage = app.Services.GetRequiredService<UsageLedger>();
-        var latency = app.Services.GetRequiredService<LatencyLedger>();
+        var accounting = app.Services.GetRequiredService<RequestAccounting>();
 
         // A hit usually completes synchronously; counting it then needs no state machine.
         app.Use((context, next) =>
@@ -45,40 +44,29 @@ internal static class TelemetryExtensions
             var pending = next(context);
             if (!pending.IsCompletedSuccessfully)
             {
-                return CountAfterAsync(pending, context, metrics, usage, latency, started);
+                return CountAfterAsync(pending, context, accounting, started);
             }
 
-            Count(context, metrics, usage, latency, started);
+            Count(context, accounting, started);
             return Task.CompletedTask;
         });
         return app;
     }
 
-    private static async Task CountAfterAsync(Task pending, HttpContext context, GatewayMetrics metrics, UsageLedger usage, LatencyLedger latency, long started)
+    private static async Task CountAfterAsync(Task pending, HttpContext context, RequestAccounting accounting, long started)
     {
         await pending;
-        Count(context, metrics, usage, latency, started);
+        Count(context, accounting, started);
     }
 
-    private static void Count(HttpContext context, GatewayMetrics metrics, UsageLedger usage, LatencyLedger latency, long started)
+    private static void Count(HttpContext context, RequestAccounting accounting, long started)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UsageRoute>() is { Name: var route })
         {
-            var team = context.Team();
             var status = context.Response.StatusCode;
-            var cacheStatus = context.Response.Headers[Jobs.CacheStatusHeader.Name].ToString();
-            var shared = cacheStatus.StartsWith(Jobs.CacheStatusHeader.SharedPrefix, StringComparison.Ordinal);
-            var hit = !shared && cacheStatus.StartsWith(Jobs.CacheStatusHeader.Hit, StringComparison.Ordinal);
-            UsageCounter? throttled = status == StatusCodes.Status429TooManyRequests ? ThrottleCause.Of(context) : null;
-            metrics.Answered(team, route, status, hit, shared, context.Response.ContentLength, throttled);
-            usage.CountAnswer(team, hit ? UsageCounter.CacheHits : shared ? UsageCounter.SharedAnswers : null, throttled);
-
-            // Job reads only: forwarded calls (uploads, parses) take as long as Reducto does and would drown the
-            // misses; a 429 is answered at once and has its own chart.
-            if (route == JobRoute && throttled is null)
-            {
-                latency.Record(hit || shared, Stopwatch.GetElapsedTime(started));
-            }
+            accounting.Count(new AnsweredRequest(
+                context.Team(), route, status, context.Features.Get<ServedFeature>()?.Served ?? Served.Other, context.Response.ContentLength,
+                status == StatusCodes.Status429TooManyRequests ? ThrottleCause.Of(context) : null, Stopwatch.GetElapsedTime(started)));
         }
     }
 

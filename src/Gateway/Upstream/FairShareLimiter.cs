@@ -33,6 +33,19 @@ internal sealed class FairShareLimiter : IDisposable
     /// <summary>How long a new caller would wait with the current queue.</summary>
     public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) + 1) / _refillPerSecond);
 
+    /// <summary>Whether a caller arriving now would be admitted at once (nobody queued, a token in the bucket).</summary>
+    public bool HasSlotNow
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill();
+                return _waiting == 0 && _tokens >= 1;
+            }
+        }
+    }
+
     /// <returns>True when admitted; false when no slot came within <paramref name="maxWait"/>.</returns>
     public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken)
     {

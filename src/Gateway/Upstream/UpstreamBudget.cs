@@ -40,6 +40,9 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
         await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken) &&
         await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken);
 
+    /// <summary>Whether a job poll asked for now would be admitted without waiting.</summary>
+    public bool JobPollSlotFree => _jobPolls.HasSlotNow && _requests.HasSlotNow;
+
     /// <summary>For any other forwarded call.</summary>
     public ValueTask<bool> AcquireRequestAsync(string team, CancellationToken cancellationToken) =>
         _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken);

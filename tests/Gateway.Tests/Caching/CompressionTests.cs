@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Net;
-using Gateway.Caching;
 using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,7 +75,7 @@ public sealed class CompressionTests : PrivateRedisGatewayTest
         {
         }
 
-        var prefix = Gateway.Services.GetRequiredService<IOptions<CacheOptions>>().Value.InstanceName;
+        var prefix = Gateway.Services.GetRequiredService<IOptions<RedisOptions>>().Value.InstanceName;
         var key = Gateway.Services.GetRequiredService<RedisKeys>().StoredJob(id).ToString();
         var stored = long.Parse((await Redis.SendAsync("HSTRLEN", key, "data"))[1..], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(stored, 1, expected.Length / 3);

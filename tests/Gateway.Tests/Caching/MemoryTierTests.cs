@@ -34,7 +34,7 @@ public sealed class MemoryTierTests : PrivateRedisGatewayTest
         }
 
         await using var replica = new GatewayFactory(Upstream.BaseAddress, Redis.ConnectionString,
-            new Dictionary<string, string?> { ["Cache:InstanceName"] = Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<global::Gateway.Caching.CacheOptions>>().Value.InstanceName });
+            new Dictionary<string, string?> { ["Cache:InstanceName"] = Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<global::Gateway.Redis.RedisOptions>>().Value.InstanceName });
         using var client = replica.CreateClient();
         using (var fromRedis = await client.GetAsync("/job/" + id, Cancel))
         {

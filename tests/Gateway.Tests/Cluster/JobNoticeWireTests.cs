@@ -1,6 +1,7 @@
 using System.Text;
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Jobs;
 
 namespace Gateway.Tests.Cluster;
 

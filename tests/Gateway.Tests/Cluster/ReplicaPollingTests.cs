@@ -155,7 +155,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
         using var notifier = set.Replicas[0].CreateClient(gatewayKey: null);
         using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
             new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
-        var answers = set.Replicas[1].Services.GetRequiredService<global::Gateway.Caching.RunningAnswers>();
+        var answers = set.Replicas[1].Services.GetRequiredService<global::Gateway.Jobs.RunningAnswers>();
         await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2 && answers.GetLocal(id) is null,
             because: "the notified replica read the finished job and the other replica heard of it");
 

@@ -43,8 +43,14 @@ public static class Parity
         return problem.RootElement.GetProperty("type").GetString()!;
     }
 
+    // A problem's head answered to HEAD carries no body.
     private static string WithoutTraceId(byte[] body)
     {
+        if (body.Length == 0)
+        {
+            return string.Empty;
+        }
+
         var problem = JsonNode.Parse(body)!.AsObject();
         problem.Remove("traceId");
         return problem.ToJsonString();

@@ -125,6 +125,32 @@ public sealed class WireConnection : IAsyncDisposable
     }
 
     /// <summary>
+    /// Everything the server sends beyond the responses read so far, up to its closing the connection (FIN or reset);
+    /// fails if it still holds the connection after <paramref name="within"/>.
+    /// </summary>
+    public async Task<byte[]> ReadUntilClosedAsync(TimeSpan within)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        wait.CancelAfter(within);
+        try
+        {
+            while (await ReadMoreAsync(wait.Token))
+            {
+            }
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+        {
+            _serverClosed = true;
+        }
+        catch (OperationCanceledException) when (!Cancel.IsCancellationRequested)
+        {
+            Assert.Fail($"the server kept the connection open for {within}");
+        }
+
+        return Take(_end - _start);
+    }
+
+    /// <summary>
     /// Whether the server still serves this connection after the last response: sends <paramref name="probe"/> and
     /// answers the probe's status, or null when the server has closed (EOF, reset, or a refused write).
     /// </summary>

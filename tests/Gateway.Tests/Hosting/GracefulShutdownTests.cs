@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Reducto.StandIn;
 
@@ -17,8 +19,11 @@ public sealed class GracefulShutdownTests
 
         var reads = Enumerable.Range(0, 5).Select(_ => client.GetAsync("/job/done-drain", cancel)).ToArray();
         await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
+        // All five in the gateway (the scrape is the sixth), so none of them is one that arrives after SIGTERM.
+        await Eventually.Until(async () => await ActiveRequestsAsync(client) > reads.Length, because: "every read is in flight");
         gateway.SendSigterm();
-        await Task.Delay(500, cancel);
+        // The upstream answers only once the gateway is draining, so the reads are answered by the drain.
+        await Eventually.Until(() => gateway.Output.Contains(ShuttingDown, StringComparison.Ordinal), because: "the gateway began shutting down");
         gate.Release();
 
         var responses = await Task.WhenAll(reads);
@@ -47,6 +52,16 @@ public sealed class GracefulShutdownTests
         Assert.Contains("\"Pending\"", await response.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
         Assert.True(DateTime.UtcNow - stopped < TimeSpan.FromSeconds(10), "answered at shutdown, not after its 60 s wait");
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    // Logged by the host (Microsoft.Hosting.Lifetime) when SIGTERM starts the shutdown.
+    private const string ShuttingDown = "Application is shutting down...";
+
+    private static async Task<long> ActiveRequestsAsync(HttpClient client)
+    {
+        var metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        return Regex.Matches(metrics, @"^http_server_active_requests(\{[^}]*\})? (?<value>[0-9.eE+]+)", RegexOptions.Multiline)
+            .Sum(m => (long)double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
     }
 
     private static GatewayProcess Start(StandInServer upstream, string drainTimeout) => GatewayProcess.Start(new Dictionary<string, string>

@@ -110,6 +110,7 @@ public sealed class SettingsValidationTests
     [InlineData("Cache:RedisRetryInterval", "01:00:00", "Cache:RedisRetryInterval")]
     [InlineData("Cache:RedisRetryInterval", Malformed, "Cache:RedisRetryInterval")]
     [InlineData("Cache:InstanceName", "has space", "Cache:InstanceName")]
+    [InlineData("Cache:RedisTimout", "00:00:01", "Cache:RedisTimout")]
     public async Task BadSetting_FailsTheStart_NamingTheSetting(string key, string value, string named)
     {
         await using var gateway = new GatewayFactory(new Uri("http://127.0.0.1:9/"), settings: new Dictionary<string, string?> { [key] = value });

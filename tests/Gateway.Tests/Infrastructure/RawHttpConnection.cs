@@ -1,12 +1,14 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// One keep-alive HTTP/1.1 connection read by hand: each response is framed only by what its own headers say
-/// (Content-Length, or none for HEAD and 304), so a body one byte too long or too short shows up as a broken next
-/// response instead of being smoothed over by HttpClient.
+/// One HTTP/1.1 connection written and read by hand. Requests go out byte for byte as written: HttpClient normalises
+/// paths (dot segments, escapes) before sending, so it cannot show what a hostile client's bytes do to the server.
+/// Each response is framed only by what its own headers say (Content-Length, or none for HEAD and 304), so a body
+/// one byte too long or too short shows up as a broken next response instead of being smoothed over by HttpClient.
 /// </summary>
 public sealed class RawHttpConnection : IAsyncDisposable
 {
@@ -20,6 +22,14 @@ public sealed class RawHttpConnection : IAsyncDisposable
         await connection._tcp.ConnectAsync(server.Host, server.Port, TestContext.Current.CancellationToken);
         connection._stream = connection._tcp.GetStream();
         return connection;
+    }
+
+    /// <summary>Sends one GET for <paramref name="rawTarget"/> on a connection of its own; the status, or 0 when the server closed without one.</summary>
+    public static async Task<int> GetStatusAsync(Uri server, string rawTarget, params string[] headers)
+    {
+        await using var connection = await OpenAsync(server);
+        await connection.SendAsync(Request("GET", rawTarget, ["Connection: close", .. headers]));
+        return await connection.ReadStatusAsync();
     }
 
     /// <summary>Writes requests as given, all in one write when there are several (pipelining).</summary>
@@ -86,26 +96,30 @@ public sealed class RawHttpConnection : IAsyncDisposable
         _tcp.Dispose();
     }
 
-    private int IndexOfHeaderEnd()
+    private async Task<int> ReadStatusAsync()
     {
-        for (var i = 0; i + 3 < _pending.Count; i++)
-        {
-            if (_pending[i] == '\r' && _pending[i + 1] == '\n' && _pending[i + 2] == '\r' && _pending[i + 3] == '\n')
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        var lineEnd = await FillUntilAsync(IndexOfLineEnd, closedIsAnAnswer: true);
+        var parts = lineEnd < 0 ? [] : Encoding.Latin1.GetString(_pending.GetRange(0, lineEnd).ToArray()).Split(' ');
+        return parts.Length > 1 && int.TryParse(parts[1], out var status) ? status : 0;
     }
 
-    private async Task<int> FillUntilAsync(Func<int> found)
+    private int IndexOfLineEnd() => CollectionsMarshal.AsSpan(_pending).IndexOf("\r\n"u8);
+
+    private int IndexOfHeaderEnd() => CollectionsMarshal.AsSpan(_pending).IndexOf("\r\n\r\n"u8);
+
+    /// <param name="closedIsAnAnswer">The server may close instead: then -1 rather than a failure.</param>
+    private async Task<int> FillUntilAsync(Func<int> found, bool closedIsAnAnswer = false)
     {
         var buffer = new byte[64 * 1024];
         int at;
         while ((at = found()) < 0)
         {
             var read = await _stream.ReadAsync(buffer, TestContext.Current.CancellationToken);
+            if (read == 0 && closedIsAnAnswer)
+            {
+                return -1;
+            }
+
             Assert.True(read > 0, "the server closed the connection mid-response");
             _pending.AddRange(buffer.AsSpan(0, read).ToArray());
         }

@@ -75,6 +75,19 @@ public sealed class RedisServer : IAsyncLifetime
         return Encoding.UTF8.GetString(buffer, 0, read).TrimEnd('\r', '\n');
     }
 
+    /// <summary>Whether the server answers a PING within <paramref name="timeout"/>: false while it is stalled (DEBUG SLEEP) or down.</summary>
+    public async Task<bool> AnswersWithinAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await SendAsync("PING").WaitAsync(timeout) == "+PONG";
+        }
+        catch (Exception exception) when (exception is TimeoutException or SocketException)
+        {
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
@@ -9,4 +13,19 @@ namespace Gateway.Tests.Infrastructure;
 public sealed class ScrapedMetricsTests
 {
     public const string Name = "scraped metrics";
+
+    /// <summary>The gateway's <c>/metrics</c> page, asked without a key as a scraper does.</summary>
+    public static async Task<string> ScrapeAsync(GatewayFactory gateway, CancellationToken cancellationToken)
+    {
+        using var anonymous = gateway.CreateClient(gatewayKey: null);
+        using var response = await anonymous.GetAsync("/metrics", cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    /// <summary>The sum of a counter's series for one team.</summary>
+    public static long Value(string metrics, string name, string team) =>
+        Regex.Matches(metrics, "^" + Regex.Escape(name) + "\\{([^}]*)\\} ([0-9.eE+]+)", RegexOptions.Multiline)
+            .Where(m => m.Groups[1].Value.Contains($"team=\"{team}\"", StringComparison.Ordinal))
+            .Sum(m => (long)double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
 }

@@ -25,7 +25,7 @@ public sealed partial class RawPathTests : IClassFixture<KestrelGateway>
     {
         // Kestrel removes dot segments first: "/job/../jobs" is a request for "/jobs" (a forwarded route), never
         // a job id of "..". What must hold is that no dot segment, raw or encoded, travels upstream.
-        var status = await RawHttp.GetStatusAsync(_fixture.Address, target);
+        var status = await RawHttpConnection.GetStatusAsync(_fixture.Address, target);
         Assert.NotEqual(0, status);
         Assert.True(status < 500, $"{target} answered {status}");
         Assert.All(_fixture.Upstream.Requests.All, r =>
@@ -48,14 +48,14 @@ public sealed partial class RawPathTests : IClassFixture<KestrelGateway>
     [InlineData("/job/a;b")]
     public async Task MalformedIds_OnTheWire_Get400AndNoUpstreamRequest(string target)
     {
-        Assert.Equal(400, await RawHttp.GetStatusAsync(_fixture.Address, target));
+        Assert.Equal(400, await RawHttpConnection.GetStatusAsync(_fixture.Address, target));
         Assert.Equal(0, _fixture.Upstream.Requests.Count);
     }
 
     [Fact]
     public async Task ValidId_OnTheWire_ReachesTheUpstream()
     {
-        Assert.Equal(200, await RawHttp.GetStatusAsync(_fixture.Address, "/job/done-2k"));
+        Assert.Equal(200, await RawHttpConnection.GetStatusAsync(_fixture.Address, "/job/done-2k"));
         Assert.Equal(1, _fixture.Upstream.Requests.CountForJob("done-2k"));
     }
 }

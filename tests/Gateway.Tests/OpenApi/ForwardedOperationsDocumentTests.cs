@@ -66,6 +66,22 @@ public sealed class ForwardedOperationsDocumentTests
         });
     }
 
+    [Theory]
+    [InlineData("parse-async", "not-owned")]
+    [InlineData("upload", "recorded as your team's")]
+    [InlineData("cancel", "Only the team that created it")]
+    [InlineData("upload-delete", "Only the team that created it")]
+    [InlineData("jobs", "fewer jobs than `limit`")]
+    [InlineData("configure-webhook", "admin key")]
+    public async Task EachRoute_SaysWhatOwnershipDoesThere(string operationId, string says)
+    {
+        await using var gateway = new GatewayFactory(Upstream);
+
+        var operations = Forwarded((await LoadAsync(gateway)).Document);
+
+        Assert.Contains(says, operations[operationId].Operation.Description!, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task JobPath_GainsForwardedDelete_AndKeepsTheCachedGetAndHead()
     {

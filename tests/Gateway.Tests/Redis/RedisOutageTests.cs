@@ -71,7 +71,8 @@ public sealed class RedisOutageTests : PrivateRedisGatewayTest
 
         var id = NewId("done-");
         var sleeping = Redis.SendAsync("DEBUG", "SLEEP", "3");
-        await Task.Delay(100, Cancel);
+        // Stalled once a PING goes unanswered for half a second; the request then meets a Redis that is asleep.
+        await Eventually.Until(async () => !await Redis.AnswersWithinAsync(TimeSpan.FromMilliseconds(500)), because: "Redis stops answering");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var response = await GetJobAsync(id);
         watch.Stop();

@@ -6,7 +6,8 @@ namespace Gateway.Tests.Sdk;
 
 /// <summary>
 /// The official TypeScript SDK (reductoai 0.16.0, tests/sdk-e2e) against the real gateway process and the stand-in:
-/// a team runs the whole workflow (upload, async parse, poll, cancel, list) holding only its gateway key.
+/// a team runs the whole workflow (upload, async parse, poll, cancel, list) holding only its gateway key, and a
+/// second team cannot touch the first one's work. The gateway runs with its own default for unowned work (Deny).
 /// </summary>
 public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
 {
@@ -30,6 +31,8 @@ public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
             ["Upstream__BaseUrl"] = _upstream.BaseAddress.ToString(),
             ["Upstream__ApiKey"] = GatewayFactory.ServerKey,
             ["Auth__ClientKeys__team-a"] = GatewayFactory.TeamAKey,
+            ["Auth__ClientKeys__team-b"] = GatewayFactory.TeamBKey,
+            ["Jobs__UnownedJobs"] = "Deny",
         });
         _address = await _gateway.Listening(TimeSpan.FromSeconds(30));
     }
@@ -120,12 +123,52 @@ public sealed class ReductoSdkEndToEndTests : IAsyncLifetime
         Assert.Equal(0, _upstream.Requests.Count);
     }
 
-    private async Task<(ProcessResult Run, JsonElement Seen)> RunScriptAsync(string mode, string key)
+    [Fact]
+    public async Task AnotherTeam_GetsTheSdksNotFoundError_ForTheFirstTeamsJobAndFile_AndReachesNothing()
+    {
+        var (run, seen) = await RunScriptAsync("otherteam", GatewayFactory.TeamAKey, GatewayFactory.TeamBKey);
+
+        Assert.True(run.ExitCode == 0, "workflow.mjs MODE=otherteam failed: " + run + "\n--- gateway ---\n" + _gateway.Output);
+        var jobId = seen.GetProperty("jobId").GetString()!;
+        var refused = seen.GetProperty("refused");
+        foreach (var attempt in new[] { "get", "cancel", "parseFile", "parseJob", "getUnknown" })
+        {
+            var refusal = refused.GetProperty(attempt);
+            Assert.True(refusal.GetProperty("notFound").GetBoolean(), attempt + ": " + refusal);
+            Assert.Equal(404, refusal.GetProperty("status").GetInt32());
+        }
+
+        // A job that is A's looks to B exactly like one that does not exist; a refused reference names why.
+        Assert.Equal(refused.GetProperty("getUnknown").GetProperty("body").GetString(), refused.GetProperty("get").GetProperty("body").GetString());
+        Assert.Contains("not found", refused.GetProperty("get").GetProperty("body").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("urn:gateway:problem:not-owned", refused.GetProperty("cancel").GetProperty("type").GetString());
+        Assert.Equal("urn:gateway:problem:not-owned", refused.GetProperty("parseFile").GetProperty("type").GetString());
+        Assert.Equal("urn:gateway:problem:not-owned", refused.GetProperty("parseJob").GetProperty("type").GetString());
+        Assert.Equal("Pending", seen.GetProperty("firstStatus").GetString());
+        Assert.NotEqual(JsonValueKind.Null, seen.GetProperty("ownStatusAfter").ValueKind);
+
+        // None of B's five calls reached the stand-in: nothing arrived while B made them (A was idle then), and no
+        // forwarded request carries B's mark, which A's forwarded creation shows is passed on.
+        var requests = _upstream.Requests.All;
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(seen.GetProperty("teamBFrom").GetInt64());
+        var to = DateTimeOffset.FromUnixTimeMilliseconds(seen.GetProperty("teamBTo").GetInt64());
+        Assert.DoesNotContain(requests, r => r.At >= from && r.At <= to);
+        Assert.DoesNotContain(requests, r => r.Headers.GetValueOrDefault("x-e2e-client") == "team-b");
+        Assert.Contains(requests, r => r.Headers.GetValueOrDefault("x-e2e-client") == "team-a" && r.Path == "/parse_async");
+        Assert.Contains(requests, r => r.Path == "/job/" + jobId);
+        Assert.Equal(1, _upstream.Creations.CountFor("/parse_async"));
+        Assert.Equal(1, _upstream.Creations.CountFor("/upload"));
+        Assert.Equal(0, _upstream.Creations.Cancels);
+        Assert.DoesNotContain(requests, r => r.Path.StartsWith("/cancel/", StringComparison.Ordinal));
+    }
+
+    private async Task<(ProcessResult Run, JsonElement Seen)> RunScriptAsync(string mode, string key, string? keyB = null)
     {
         var run = await SdkWorkspace.RunAsync("node", ["workflow.mjs"], new Dictionary<string, string?>
         {
             ["GATEWAY_URL"] = _address.ToString().TrimEnd('/'),
             ["GATEWAY_KEY"] = key,
+            ["GATEWAY_KEY_B"] = keyB,
             ["MODE"] = mode,
 
             // The SDK falls back to these; a developer's own settings must not leak into the run.

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Telemetry;
@@ -21,7 +19,6 @@ public sealed class UsageMetricsTests : GatewayTest
     {
         ["Auth:ClientKeys:" + MetricsA] = KeyA,
         ["Auth:ClientKeys:" + MetricsB] = KeyB,
-        ["Teams:" + MetricsB + ":RequestsPerSecond"] = "5",
     };
 
     [Fact]
@@ -72,44 +69,7 @@ public sealed class UsageMetricsTests : GatewayTest
         Assert.Matches("(?m)^dotnet_gc_heap_total_allocated_bytes_total(\\{[^}]*\\})? [1-9]", metrics);
     }
 
-    [Fact]
-    public async Task TeamCeiling_Gives429ProblemToThatTeamOnly_AndIsCounted()
-    {
-        using var teamA = Gateway.CreateClient(KeyA);
-        using var teamB = Gateway.CreateClient(KeyB);
-        var bStatuses = new List<HttpStatusCode>();
-        var aStatuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 15; i++)
-        {
-            using (var b = await teamB.GetAsync("/job/done-ceiling", Cancel))
-            {
-                bStatuses.Add(b.StatusCode);
-                if (b.StatusCode == HttpStatusCode.TooManyRequests)
-                {
-                    Assert.Contains("team-limit-reached", await b.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
-                    Assert.NotNull(b.Header("retry-after-ms"));
-                }
-            }
+    private Task<string> ScrapeAsync() => ScrapedMetricsTests.ScrapeAsync(Gateway, Cancel);
 
-            using var a = await teamA.GetAsync("/job/done-ceiling", Cancel);
-            aStatuses.Add(a.StatusCode);
-        }
-
-        Assert.InRange(bStatuses.Count(s => s == HttpStatusCode.OK), 5, 7);
-        Assert.All(aStatuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        Assert.Equal(bStatuses.Count(s => s == HttpStatusCode.TooManyRequests), Value(await ScrapeAsync(), "gateway_throttled_total", MetricsB));
-    }
-
-    private async Task<string> ScrapeAsync()
-    {
-        using var anonymous = Gateway.CreateClient(gatewayKey: null);
-        using var response = await anonymous.GetAsync("/metrics", Cancel);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadAsStringAsync(Cancel);
-    }
-
-    private static long Value(string metrics, string name, string team) =>
-        Regex.Matches(metrics, "^" + Regex.Escape(name) + "\\{([^}]*)\\} ([0-9.eE+]+)", RegexOptions.Multiline)
-            .Where(m => m.Groups[1].Value.Contains($"team=\"{team}\"", StringComparison.Ordinal))
-            .Sum(m => (long)double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+    private static long Value(string metrics, string name, string team) => ScrapedMetricsTests.Value(metrics, name, team);
 }

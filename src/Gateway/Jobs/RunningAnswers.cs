@@ -1,11 +1,11 @@
-using Gateway.Jobs;
+using Gateway.Caching;
 using Gateway.Redis;
 using Gateway.Upstream;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Gateway.Caching;
+namespace Gateway.Jobs;
 
 /// <summary>
 /// Running jobs' answers, shared for <see cref="JobOptions.PendingFreshness"/> from the moment the upstream answered:
@@ -109,6 +109,27 @@ internal sealed class RunningAnswers(
         return stored;
     }
 
+    /// <summary>
+    /// The fresh answer (as <see cref="GetAsync"/>), or else this process's last answer if it is no older than
+    /// <see cref="JobOptions.StaleRunningAnswers"/>, marked stale; null when neither, or when the job is known to be
+    /// terminal. The look at Redis comes first, so a terminal mark another replica left there is learnt before any
+    /// stale answer is handed out; the mark outlives the stale limit (its lifetime covers the window, the budget wait
+    /// and the upstream timeout), so a completion seen anywhere while Redis answers is never answered as running.
+    /// </summary>
+    public async ValueTask<(RunningAnswer Answer, bool Stale)?> GetFreshOrStaleAsync(string jobId)
+    {
+        if (await GetAsync(jobId) is { } fresh)
+        {
+            return (fresh, false);
+        }
+
+        var limit = jobs.Value.StaleRunningAnswers;
+        return limit > TimeSpan.Zero && _local.TryGetValue(jobId, out var entry) && entry is RunningAnswer answer &&
+            answer.AnsweredAt + limit > time.GetUtcNow()
+                ? (answer, true)
+                : null;
+    }
+
     /// <summary>Holds an answer another replica fetched (it shared it in Redis itself); a newer one or a terminal mark wins.</summary>
     public void Keep(string jobId, RunningAnswer answer)
     {
@@ -124,7 +145,7 @@ internal sealed class RunningAnswers(
 
         _local.Set(jobId, answer, new MemoryCacheEntryOptions
         {
-            AbsoluteExpirationRelativeToNow = Window + CleanupSlack,
+            AbsoluteExpirationRelativeToNow = Window + jobs.Value.StaleRunningAnswers + CleanupSlack,
             Size = answer.Body.Length + EntryOverheadBytes,
         });
     }

@@ -5,7 +5,7 @@ using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Gateway.Tests.Cluster;
+namespace Gateway.Tests.Jobs;
 
 /// <summary>Three replicas on one Redis act as one cache: one upstream request per job, whichever replica is asked.</summary>
 public sealed class ReplicaCoalescingTests(RedisServer redis)

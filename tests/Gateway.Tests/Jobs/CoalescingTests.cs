@@ -3,7 +3,7 @@ using Gateway.Jobs;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Gateway.Tests.Caching;
+namespace Gateway.Tests.Jobs;
 
 public sealed class CoalescingTests(RedisServer redis) : GatewayTest
 {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Gateway.Caching;
+namespace Gateway.Jobs;
 
 /// <summary>
 /// A running job's 200 answer as the upstream sent it (content type and exact bytes), and when the upstream sent it:

@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Redis;
+
+[OptionsValidator]
+internal sealed partial class RedisOptionsValidator : IValidateOptions<RedisOptions>;

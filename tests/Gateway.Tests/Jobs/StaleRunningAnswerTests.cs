@@ -1,0 +1,102 @@
+using System.Net;
+using Gateway.Redis;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Jobs;
+
+/// <summary>
+/// <c>Jobs:StaleRunningAnswers</c>: a plain read of a running job whose window lapsed, arriving when no upstream budget
+/// slot is free, gets the job's last answer at once, marked stale, and the job is refreshed behind it; never after the
+/// job is known to be terminal. Driven by a fake clock, which the upstream budget refills on too.
+/// </summary>
+public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+
+    protected override string? RedisConnectionString => redis.ConnectionString;
+
+    protected override TimeProvider? Time => _clock;
+
+    // Two job polls a second: the bucket holds one slot and refills one a second, so one read empties it.
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Jobs:PendingFreshness"] = "00:00:03",
+        ["Upstream:JobPollsPerSecond"] = "2",
+        ["Upstream:Retries"] = "0",
+    };
+
+    [Fact]
+    public async Task ALapsedWindowWithNoSlot_IsAnsweredStaleAtOnce_AndRefreshedBehindIt()
+    {
+        var job = NewId("pending-");
+        var (first, sent) = await ReadAsync(job);
+        Assert.Equal("Gateway; fwd=uri-miss", first.Header("Cache-Status"));
+
+        // The window lapses and the bucket refills; another job's read then takes the one slot.
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+        await ReadAsync(NewId("pending-"));
+
+        var (stale, body) = await ReadAsync(job);
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+        Assert.Equal(TimeSpan.FromSeconds(3), stale.Headers.Age);
+        Assert.Equal("no-store", stale.Headers.CacheControl?.ToString());
+        Assert.Equal(sent, body);
+        Assert.Equal(1, Upstream.Requests.CountForJob(job));
+
+        // The refresh waits for the next slot, and nobody waits with it.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.Until(() => Upstream.Requests.CountForJob(job) == 2);
+        await Eventually.Until(async () => (await ReadAsync(job)).Response.Header("Cache-Status")!.StartsWith("Gateway; hit; ttl=", StringComparison.Ordinal));
+        Assert.Equal(2, Upstream.Requests.CountForJob(job));
+    }
+
+    [Fact]
+    public async Task AnAnswerPastTheStaleLimit_IsNotServed_TheReadWaitsForASlot()
+    {
+        var job = NewId("pending-");
+        await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        await ReadAsync(NewId("pending-"));
+
+        var read = ReadAsync(job);
+        await Eventually.Until(() =>
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            return read.IsCompleted;
+        });
+
+        Assert.Equal("Gateway; fwd=uri-miss", (await read).Response.Header("Cache-Status"));
+        Assert.Equal(2, Upstream.Requests.CountForJob(job));
+    }
+
+    [Fact]
+    public async Task AJobAnotherReplicaMarkedTerminal_IsNeverAnsweredStale()
+    {
+        var job = NewId("pending-");
+        await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+        await ReadAsync(NewId("pending-"));
+
+        // As another replica leaves it when it sees the job finish; this replica missed that replica's notice.
+        var key = Gateway.Services.GetRequiredService<RedisKeys>().Running(job);
+        await redis.SendAsync("SET", key.ToString(), "T", "PX", "60000");
+
+        var read = ReadAsync(job);
+        await Eventually.Until(() =>
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            return read.IsCompleted;
+        });
+
+        Assert.DoesNotContain("fwd=stale", (await read).Response.Header("Cache-Status"), StringComparison.Ordinal);
+    }
+
+    private async Task<(HttpResponseMessage Response, byte[] Body)> ReadAsync(string id)
+    {
+        var response = await GetJobAsync(id);
+        return (response, await response.Content.ReadAsByteArrayAsync(Cancel));
+    }
+}
