@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Caching;
+using Gateway.Credits;
 using Gateway.Cluster;
 using Gateway.Direct;
 using Gateway.Health;
@@ -29,6 +30,7 @@ builder.Services.AddJobCache();
 builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
 builder.Services.AddOwnership();
+builder.Services.AddCredits();
 builder.Services.AddWebhooks();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();

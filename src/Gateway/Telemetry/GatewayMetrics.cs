@@ -18,6 +18,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _bytesServed;
     private readonly Counter<long> _directHits;
+    private readonly Counter<double> _credits;
+    private readonly Counter<long> _pages;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
@@ -37,6 +39,9 @@ internal sealed class GatewayMetrics
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
         _directHits = meter.CreateCounter<long>(
             "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
+        _credits = meter.CreateCounter<double>(
+            "gateway.credits", "{credit}", "Reducto credits of finished jobs, booked once per job to the team that created it, by the replica that booked it");
+        _pages = meter.CreateCounter<long>("gateway.pages", "{page}", "Pages of finished jobs, booked with their credits");
     }
 
     /// <param name="cacheHit">Answered from the terminal cache.</param>
@@ -84,5 +89,13 @@ internal sealed class GatewayMetrics
     {
         _upstreamRequests.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route));
         _usage.Count(team, Usage.UsageCounter.UpstreamCalls);
+    }
+
+    /// <summary>A job's cost booked to <paramref name="team"/>: counted by the one replica that booked it.</summary>
+    public void CreditsBooked(string team, long pages, double credits)
+    {
+        var teamTag = new KeyValuePair<string, object?>("team", team);
+        _credits.Add(credits, teamTag);
+        _pages.Add(pages, teamTag);
     }
 }
