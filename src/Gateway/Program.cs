@@ -69,6 +69,7 @@ try
     app.MapCachePurge();
     app.MapOwnership();
     app.MapUsage();
+    app.MapCredits();
     app.MapOperations();
     app.MapReductoProxy();
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Credits;
 
 /// <summary>Runs the ledger's repair round every <see cref="CreditOptions.FlushInterval"/>, and once more on the way out.</summary>
-internal sealed class CreditFlusher(CreditLedger ledger, IOptions<CreditOptions> options, TimeProvider time) : BackgroundService
+internal sealed class CreditFlusher(CreditLedger ledger, CreditBudgets budgets, IOptions<CreditOptions> options, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,6 +13,7 @@ internal sealed class CreditFlusher(CreditLedger ledger, IOptions<CreditOptions>
             do
             {
                 await ledger.FlushAsync();
+                await budgets.RefreshAsync();
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }

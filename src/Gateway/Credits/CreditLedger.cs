@@ -54,6 +54,9 @@ internal sealed partial class CreditLedger(
     /// <summary>This process's name for its mark in Redis; a restarted replica starts a new one.</summary>
     public string Replica { get; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>Whether a Redis is configured: figures and budgets are then the deployment's, as far as Redis answers.</summary>
+    public bool Configured => redis.IsConfigured;
+
     /// <summary>Whether figures are the deployment's (Redis answering) or this replica's.</summary>
     public bool Shared => redis.IsReachable;
 

@@ -26,6 +26,12 @@ internal static class ForwardingGate
             return;
         }
 
+        if (await Credits.CreditBudgets.CheckAsync(context, role) is { } overBudget)
+        {
+            await overBudget.ExecuteAsync(context);
+            return;
+        }
+
         var refusals = context.RequestServices.GetRequiredService<UpstreamRefusals>();
         if (!await context.RequestServices.GetRequiredService<UpstreamBudget>().AcquireRequestAsync(context.Team(), context.RequestAborted))
         {
