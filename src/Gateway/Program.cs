@@ -1,6 +1,7 @@
 using Gateway.Auth;
 using Gateway.Caching;
 using Gateway.Creations;
+using Gateway.Credits;
 using Gateway.Cluster;
 using Gateway.Direct;
 using Gateway.Health;
@@ -31,6 +32,7 @@ builder.Services.AddReplicaCoordination();
 builder.Services.AddJobs();
 builder.Services.AddOwnership();
 builder.Services.AddCreations();
+builder.Services.AddCredits();
 builder.Services.AddWebhooks();
 builder.Services.AddReductoProxy(builder.Configuration);
 builder.Services.AddGatewayOpenApi();
@@ -69,6 +71,7 @@ try
     app.MapCachePurge();
     app.MapOwnership();
     app.MapUsage();
+    app.MapCredits();
     app.MapOperations();
     app.MapReductoProxy();
 }

@@ -1,4 +1,5 @@
 using Gateway.Caching;
+using Gateway.Credits;
 using Gateway.Ownership;
 using Gateway.Redis;
 using Gateway.Teams;
@@ -11,7 +12,7 @@ namespace Gateway.Jobs;
 /// <summary>
 /// One upstream read of a job and what it leaves behind: charged to the budget and the team's quota first, then a
 /// terminal 200 stored (memory tier and Redis), a running 200 shared for its window, a 404 or 410 forgotten, anything
-/// else passed on untouched. Called only by <see cref="JobMisses"/>, once it holds the right to fetch.
+/// else passed on untouched; a terminal job's credits booked to its creator. Called only by <see cref="JobMisses"/>, once it holds the right to fetch.
 /// </summary>
 internal sealed class JobFetch(
     ResponseCache cache,
@@ -22,6 +23,7 @@ internal sealed class JobFetch(
     TeamQuotas quotas,
     GatewayMetrics metrics,
     OwnershipLedger owners,
+    CreditLedger credits,
     UnknownJobAnswer unknown,
     IOptions<CacheOptions> options,
     TimeProvider time,
@@ -79,14 +81,18 @@ internal sealed class JobFetch(
             return read with { AnsweredAt = answeredAt, SharedUntil = running.FreshUntil(answer) };
         }
 
-        read = await StoreAsync(jobId, response.ContentType, response.BodyOrEmpty, read);
+        // The owner is stored with the entry, so every later hit is judged without a look-up. A webhook or a watcher may
+        // be what stores it: the ledger, not the caller at hand, says whose it is, and whom its credits are booked to.
+        var owner = await owners.FindAsync(OwnedKind.Job, jobId);
+        read = await StoreAsync(jobId, response.ContentType, response.BodyOrEmpty, read, owner);
 
         // After the terminal answer is stored (readers look there first) and before its notice goes out.
         await running.EndAsync(jobId);
+        await credits.BookAsync(jobId, owner, response.BodyOrEmpty);
         return read;
     }
 
-    private async Task<JobRead> StoreAsync(string jobId, string? contentType, byte[] body, JobRead read)
+    private async Task<JobRead> StoreAsync(string jobId, string? contentType, byte[] body, JobRead read, Owner? owner)
     {
         var facts = JobBodyFacts.Read(body);
         if (facts is null)
@@ -105,9 +111,6 @@ internal sealed class JobFetch(
             return read;
         }
 
-        // The owner is stored with the entry, so every later hit is judged without a look-up. A webhook or a watcher may
-        // be what stores it: the ledger, not the caller at hand, says whose it is.
-        var owner = await owners.FindAsync(OwnedKind.Job, jobId);
         var entry = CachedResponse.Create(contentType ?? "application/json", etag, body, now + lifetime, owner?.Team);
         read = read with { GzipBody = entry.GzipBody, GzipETag = entry.GzipETag };
         // Always kept in this process's memory tier; the flag says whether the shared store (Redis) took it too.

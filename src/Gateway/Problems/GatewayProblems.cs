@@ -78,6 +78,24 @@ internal static class GatewayProblems
             new Dictionary<string, object?> { ["quota"] = quota?.Limit, ["resetsAt"] = resetsAt });
     }
 
+    /// <summary>
+    /// The team's credits for the month are used up: 429 with <c>Retry-After</c> until 00:00 UTC on the 1st and
+    /// <c>x-should-retry: false</c>. Nothing was sent to Reducto; reading jobs still works.
+    /// </summary>
+    public static ProblemHttpResult CreditBudgetExceeded(HttpContext context, string team, decimal used, decimal budget, DateTimeOffset resetsAt)
+    {
+        var wait = resetsAt - context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        context.Response.Headers.RetryAfter = Math.Max((long)Math.Ceiling(wait.TotalSeconds), 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(context, StatusCodes.Status429TooManyRequests, "credit-budget-exceeded", "Monthly credit budget used up",
+            $"Team {team} has used {used} of its {budget} credits for this month (Teams:{team}:CreditsPerMonth); new jobs are refused until " +
+            $"{resetsAt:yyyy-MM-ddTHH:mm:ssZ}. Nothing was sent to Reducto; reading jobs still works.", retry: false,
+            new Dictionary<string, object?> { ["creditsPerMonth"] = budget, ["used"] = used, ["resetsAt"] = resetsAt });
+    }
+
+    public static ProblemHttpResult InvalidMonth(HttpContext context) =>
+        Create(context, StatusCodes.Status400BadRequest, "invalid-month", "Invalid month",
+            "month must be a UTC month written YYYY-MM, such as 2026-12.", retry: false);
+
     public static ProblemHttpResult CacheUnavailable(HttpContext context) =>
         Create(context, StatusCodes.Status503ServiceUnavailable, "cache-unavailable", "Cache unavailable",
             "The cache did not answer, so the entry could not be removed. Retry once the cache is back.", retry: true);

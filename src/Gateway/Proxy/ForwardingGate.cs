@@ -29,10 +29,17 @@ internal static class ForwardingGate
             return;
         }
 
+        // A repeat of an earlier creation is answered first: its job exists already and costs no credits.
         await using var creation = await context.RequestServices.GetRequiredService<CreationGate>().StartAsync(context, role);
         if (creation?.Settled is { } settled)
         {
             await settled.ExecuteAsync(context);
+            return;
+        }
+
+        if (await Credits.CreditBudgets.CheckAsync(context, role) is { } overBudget)
+        {
+            await overBudget.ExecuteAsync(context);
             return;
         }
 

@@ -64,6 +64,24 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Red
     /// <summary>The deployment's job-read latency histograms for one minute since the Unix epoch (the operations view).</summary>
     public RedisKey UsageLatency(long minute) => Usage("latency-m", minute);
 
+    /// <summary>
+    /// That a job's credits are booked (credits ledger), for <c>Credits:BookedRetention</c>. Every credits key carries
+    /// one hash tag, so the booking script's keys share a slot on Redis Cluster.
+    /// </summary>
+    public RedisKey CreditsBooked(string jobId) => _instance + CreditsTag + "booked:" + jobId;
+
+    /// <summary>Every team's credits, pages and jobs booked on one UTC day (yyyyMMdd), per key id; kept for months.</summary>
+    public RedisKey CreditsDay(string day) => _instance + CreditsTag + "day:" + day;
+
+    /// <summary>Every team's credits, pages and jobs booked in one UTC month (yyyyMM), per key id; kept for months.</summary>
+    public RedisKey CreditsMonth(string month) => _instance + CreditsTag + "month:" + month;
+
+    /// <summary>Every team's credits booked in one minute since the Unix epoch, for the last hour's figures; kept two hours.</summary>
+    public RedisKey CreditsMinute(long minute) => _instance + CreditsTag + "minute:" + minute.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One replica's proof that Redis still holds the bookings it sent (the credits ledger's counterpart of <see cref="OwnerMark"/>).</summary>
+    public RedisKey CreditsMark(string replica) => _instance + CreditsTag + "mark:" + replica;
+
     /// <summary>The hash in which each replica of this deployment writes its long-polling counts (the operations view).</summary>
     public RedisKey ReplicaActivity => _instance + "replicas:activity:" + NoticeChannelName;
 
@@ -74,6 +92,8 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Red
     public RedisChannel NoticeChannel => RedisChannel.Literal(_instance + NoticeChannelName);
 
     private string NoticeChannelName => "notices:" + _prefix;
+
+    private string CreditsTag => "credits:{" + _prefix + "}:";
 
     private static string Fingerprint(UpstreamOptions options)
     {

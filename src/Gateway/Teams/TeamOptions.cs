@@ -17,6 +17,16 @@ public sealed class TeamSettings
     /// <summary>Upstream calls per UTC day for the whole deployment; cache hits are free. Unset: no quota.</summary>
     public long? UpstreamCallsPerDay { get; set; }
 
+    /// <summary>
+    /// Credits the team's jobs may cost per UTC month (hard): once the deployment has booked this many, its new jobs are
+    /// refused (429 <c>credit-budget-exceeded</c>) until 00:00 UTC on the 1st; reads are never refused. Jobs running
+    /// when the line is crossed still finish and are booked, so the month can end above it. Unset: no budget.
+    /// </summary>
+    public decimal? CreditsPerMonth { get; set; }
+
+    /// <summary>The share of <see cref="CreditsPerMonth"/> (1-100) past which each replica logs one warning a month. Unset: none.</summary>
+    public int? CreditsWarnPercent { get; set; }
+
     /// <summary>What the team may do (<c>jobs:read</c>, <c>jobs:run</c>, <c>uploads</c>, <c>jobs:list</c>, <c>webhooks</c>). Unset: everything.</summary>
     public List<string>? Scopes { get; set; }
 

@@ -12,6 +12,7 @@ internal sealed class TeamOptionsValidator : IValidateOptions<TeamOptions>
 {
     public const int MaxRequestsPerSecond = 1_000_000;
     public const long MaxUpstreamCallsPerDay = 1_000_000_000_000;
+    public const decimal MaxCreditsPerMonth = 1_000_000_000_000m;
 
     public ValidateOptionsResult Validate(string? name, TeamOptions options)
     {
@@ -38,6 +39,16 @@ internal sealed class TeamOptionsValidator : IValidateOptions<TeamOptions>
             if (settings.UpstreamCallsPerDay is { } quota && quota is < 1 or > MaxUpstreamCallsPerDay)
             {
                 failures.Add($"{setting}:UpstreamCallsPerDay must be between 1 and {MaxUpstreamCallsPerDay}.");
+            }
+
+            if (settings.CreditsPerMonth is { } budget && budget is <= 0 or > MaxCreditsPerMonth)
+            {
+                failures.Add($"{setting}:CreditsPerMonth must be above 0 and at most {MaxCreditsPerMonth}.");
+            }
+
+            if (settings.CreditsWarnPercent is { } warn && (warn is < 1 or > 100 || settings.CreditsPerMonth is null))
+            {
+                failures.Add($"{setting}:CreditsWarnPercent must be between 1 and 100, with CreditsPerMonth set.");
             }
 
             foreach (var scope in settings.Scopes ?? [])

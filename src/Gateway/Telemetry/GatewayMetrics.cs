@@ -20,6 +20,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _directHits;
     private readonly Counter<long> _staleAnswers;
     private readonly Counter<long> _creations;
+    private readonly Counter<double> _credits;
+    private readonly Counter<long> _pages;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
@@ -43,6 +45,9 @@ internal sealed class GatewayMetrics
             "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded) or answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry)");
         _directHits = meter.CreateCounter<long>(
             "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
+        _credits = meter.CreateCounter<double>(
+            "gateway.credits", "{credit}", "Reducto credits of finished jobs, booked once per job to the team that created it, by the replica that booked it");
+        _pages = meter.CreateCounter<long>("gateway.pages", "{page}", "Pages of finished jobs, booked with their credits");
     }
 
     /// <param name="cacheHit">Answered from the terminal cache.</param>
@@ -111,5 +116,13 @@ internal sealed class GatewayMetrics
     {
         _upstreamRequests.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route));
         _usage.Count(team, Usage.UsageCounter.UpstreamCalls);
+    }
+
+    /// <summary>A job's cost booked to <paramref name="team"/>: counted by the one replica that booked it.</summary>
+    public void CreditsBooked(string team, long pages, double credits)
+    {
+        var teamTag = new KeyValuePair<string, object?>("team", team);
+        _credits.Add(credits, teamTag);
+        _pages.Add(pages, teamTag);
     }
 }

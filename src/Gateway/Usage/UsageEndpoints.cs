@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Credits;
 using Gateway.Teams;
 using Gateway.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,7 +9,8 @@ namespace Gateway.Usage;
 /// <summary>
 /// Usage a team can ask for itself (<c>GET /usage</c>, with its own key) and the operators' view of every team
 /// (<c>GET /admin/usage</c>, with the admin key): requests, cache hits, shared answers, upstream calls and 429s by
-/// cause, today and over the last hour, the quota, and the team's key ids with their expiry.
+/// cause, today and over the last hour, the quota, the team's key ids with their expiry, and the credits and pages its
+/// jobs cost (today, this month, the last hour, per key id, and the budget).
 /// </summary>
 internal static class UsageEndpoints
 {
@@ -35,24 +37,34 @@ internal static class UsageEndpoints
         return routes;
     }
 
-    private static async Task<Ok<UsageReport>> ForTeamAsync(HttpContext context, UsageLedger ledger, TeamQuotas quotas, GatewayKeys keys)
+    private static async Task<Ok<UsageReport>> ForTeamAsync(
+        HttpContext context, UsageLedger ledger, TeamQuotas quotas, GatewayKeys keys, CreditLedger credits, CreditBudgets budgets)
     {
         var team = context.Team();
         var (today, lastHour) = await ledger.ReadAsync(team);
+        var booked = await credits.ReadAsync(team);
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(UsageReport.For(team, ledger.Shared, today, lastHour, quotas.View(team), keys.Table));
+        return TypedResults.Ok(UsageReport.For(team, ledger.Shared, today, lastHour, quotas.View(team), keys.Table,
+            CreditsReport.For(booked, await budgets.ReportAsync(team))));
     }
 
-    private static async Task<Ok<UsageOverview>> ForEveryTeamAsync(HttpContext context, UsageLedger ledger, TeamQuotas quotas, GatewayKeys keys)
+    private static async Task<Ok<UsageOverview>> ForEveryTeamAsync(
+        HttpContext context, UsageLedger ledger, TeamQuotas quotas, GatewayKeys keys, CreditLedger credits, CreditBudgets budgets)
     {
         var counts = await ledger.ReadAllAsync();
+        var booked = (await credits.ReadAsync()).ToLookup(static p => p.Team, StringComparer.Ordinal);
         var table = keys.Table;
-        var teams = table.Keys.Select(static key => key.Team).Concat(counts.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new UsageOverview(ledger.Shared ? "deployment" : "replica", [.. teams.Select(team =>
+        var teams = table.Keys.Select(static key => key.Team).Concat(counts.Keys).Concat(booked.Select(static g => g.Key))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var reports = new List<UsageReport>(teams.Length);
+        foreach (var team in teams)
         {
             var (today, lastHour) = counts.TryGetValue(team, out var found) ? found : (UsageCounts.Zero(), UsageCounts.Zero());
-            return UsageReport.For(team, ledger.Shared, today, lastHour, quotas.View(team), table);
-        })]));
+            reports.Add(UsageReport.For(team, ledger.Shared, today, lastHour, quotas.View(team), table,
+                CreditsReport.For(booked[team], await budgets.ReportAsync(team))));
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new UsageOverview(ledger.Shared ? "deployment" : "replica", reports));
     }
 }

@@ -1,19 +1,23 @@
 using Gateway.Auth;
+using Gateway.Credits;
 using Gateway.Teams;
 
 namespace Gateway.Usage;
 
 /// <summary>A team's usage as <c>GET /usage</c> answers it.</summary>
 /// <param name="Scope"><c>deployment</c> when the figures are every replica's (from Redis), <c>replica</c> when only this one's.</param>
-internal sealed record UsageReport(string Team, string Scope, UsagePeriod Today, UsagePeriod LastHour, QuotaReport? Quota, IReadOnlyList<KeyReport> Keys)
+/// <param name="Credits">What the team's finished jobs cost, booked once each to the team that created them.</param>
+internal sealed record UsageReport(
+    string Team, string Scope, UsagePeriod Today, UsagePeriod LastHour, QuotaReport? Quota, IReadOnlyList<KeyReport> Keys, CreditsReport Credits)
 {
-    public static UsageReport For(string team, bool shared, UsageCounts today, UsageCounts lastHour, QuotaView? quota, KeyTable keys) => new(
+    public static UsageReport For(string team, bool shared, UsageCounts today, UsageCounts lastHour, QuotaView? quota, KeyTable keys, CreditsReport credits) => new(
         team,
         shared ? "deployment" : "replica",
         UsagePeriod.From(today),
         UsagePeriod.From(lastHour),
         quota is { } q ? new QuotaReport(q.Limit, q.Used, q.Remaining, q.ResetsAt) : null,
-        [.. keys.Keys.Where(key => key.Team == team).Select(static key => new KeyReport(key.KeyId, key.NotAfter, key.Disabled))]);
+        [.. keys.Keys.Where(key => key.Team == team).Select(static key => new KeyReport(key.KeyId, key.NotAfter, key.Disabled))],
+        credits);
 }
 
 internal sealed record UsagePeriod(

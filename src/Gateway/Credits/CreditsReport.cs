@@ -1,0 +1,31 @@
+namespace Gateway.Credits;
+
+/// <summary>
+/// A team's credits and pages as the usage endpoints answer them: today and this month (UTC), the last 60 minutes,
+/// the same per key id, and its budget when it has one. Booked when the gateway learned each job was over.
+/// </summary>
+internal sealed record CreditsReport(CreditFigures Today, CreditFigures ThisMonth, CreditFigures LastHour, IReadOnlyList<KeyCredits> Keys, CreditBudgetReport? Budget)
+{
+    public static CreditsReport For(IEnumerable<CreditPeriods> periods, CreditBudgetReport? budget)
+    {
+        var keys = periods.Select(static p => new KeyCredits(p.KeyId, CreditFigures.From(p.Today), CreditFigures.From(p.ThisMonth), CreditFigures.From(p.LastHour))).ToArray();
+        return new CreditsReport(
+            CreditFigures.Sum(keys.Select(static k => k.Today)), CreditFigures.Sum(keys.Select(static k => k.ThisMonth)),
+            CreditFigures.Sum(keys.Select(static k => k.LastHour)), keys, budget);
+    }
+}
+
+/// <summary>Jobs booked, their pages and their credits (to a thousandth).</summary>
+internal sealed record CreditFigures(long Jobs, long Pages, decimal Credits)
+{
+    public static CreditFigures From(CreditTally tally) => new(tally.Jobs, tally.Pages, tally.Credits);
+
+    public static CreditFigures Sum(IEnumerable<CreditFigures> figures) =>
+        figures.Aggregate(new CreditFigures(0, 0, 0m), static (sum, f) => new(sum.Jobs + f.Jobs, sum.Pages + f.Pages, sum.Credits + f.Credits));
+}
+
+/// <summary>One key id's share: which of a team's keys ran the bill up.</summary>
+internal sealed record KeyCredits(string KeyId, CreditFigures Today, CreditFigures ThisMonth, CreditFigures LastHour);
+
+/// <summary>A team's monthly budget (<c>Teams:&lt;team&gt;:CreditsPerMonth</c>) and how much of it is used, as this replica last read it.</summary>
+internal sealed record CreditBudgetReport(decimal CreditsPerMonth, decimal Used, int? WarnPercent, bool Exceeded, DateTimeOffset ResetsAt);
