@@ -22,7 +22,8 @@ dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http:
 standin_pid=$!; pids+=($standin_pid)
 wait_http "http://127.0.0.1:$standin/version" "$standin_pid" "$work/standin.log" -H "Authorization: Bearer stand-in-key"
 
-start() {  # name dir -> port
+started_port=""
+start() {  # name dir: starts it in this shell (so its pid is stopped on exit) and sets started_port
   local port; port=$(free_port)
   # Jobs__UnownedJobs is passed only to builds that know it (an older one would refuse an unknown setting).
   local extra=(); grep -q "UnownedJobs" "$2/Gateway.dll" && extra=(Jobs__UnownedJobs=Shared)
@@ -32,9 +33,10 @@ start() {  # name dir -> port
     dotnet Gateway.dll --urls "http://127.0.0.1:$port" ) >"$work/$1.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/healthz" "$!" "$work/$1.log"
-  echo "$port"
+  started_port="$port"
 }
-a=$(start a "$a_dir"); b=$(start b "$b_dir")
+start a "$a_dir"; a="$started_port"
+start b "$b_dir"; b="$started_port"
 headers=(-H "Authorization: Bearer $KEY"); [ "$GZIP" = 1 ] && headers+=(-H "Accept-Encoding: gzip")
 
 run() {  # port job -> "req/s p99ms"
