@@ -15,6 +15,7 @@ internal static class CreditsExtensions
         services.AddOptionsWithValidateOnStart<CreditOptions, CreditOptionsValidator>().BindSettings(CreditOptions.SectionName);
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<CreditBudgets>();
+        services.AddSingleton<SynchronousBooking>();
         services.AddHostedService<CreditFlusher>();
         return services;
     }

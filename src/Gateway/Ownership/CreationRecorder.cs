@@ -39,6 +39,9 @@ internal sealed class CreationRecorder
         _ => null,
     };
 
+    /// <summary>The job or file id the answer named and the ledger recorded, once <see cref="FinishAsync"/> has run.</summary>
+    public string? Recorded { get; private set; }
+
     /// <summary>
     /// Once the forwarder is done, puts the response's own body back: whatever the gateway writes next (a problem for
     /// an upstream that never answered) goes straight to the caller.
@@ -56,6 +59,7 @@ internal sealed class CreationRecorder
             {
                 var caller = _context.Caller();
                 await ledger.RecordAsync(_kind, id, new Owner(caller.Team, caller.KeyId, route, time.GetUtcNow()));
+                Recorded = id;
                 usage.Count(caller.Team, _kind == OwnedKind.Job ? Usage.UsageCounter.JobsCreated : Usage.UsageCounter.FilesCreated);
             }
             else

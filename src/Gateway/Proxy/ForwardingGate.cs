@@ -74,6 +74,10 @@ internal static class ForwardingGate
             await recorder.FinishAsync(
                 context.RequestServices.GetRequiredService<OwnershipLedger>(), context.RequestServices.GetRequiredService<Usage.UsageLedger>(),
                 context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestServices.GetRequiredService<ILogger<CreationRecorder>>());
+            if (role == OwnershipRole.CreatesJob && recorder.Recorded is { } job && Credits.SynchronousBooking.IsSynchronous(context.Request))
+            {
+                context.RequestServices.GetRequiredService<Credits.SynchronousBooking>().BookLater(job, context.Team());
+            }
         }
 
         await (creation?.FinishAsync(forwarded: failure is null) ?? Task.CompletedTask);
