@@ -79,14 +79,12 @@ internal sealed class CreditBudgets
         return new CreditBudgetReport(budget.Limit / 1000m, used / 1000m, budget.WarnPercent, used >= budget.Limit, ResetAfter(_time.GetUtcNow()));
     }
 
-    /// <summary>Reads the month's figures from Redis again (the flusher calls it, so the gauge and the warning follow other replicas).</summary>
+    /// <summary>
+    /// Reads the month's figures from Redis again (the flusher calls it, so the gauge, the warning and the operations
+    /// page follow other replicas): one HGETALL per flush, with or without budgets.
+    /// </summary>
     public async Task RefreshAsync()
     {
-        if (_budgets.Count == 0)
-        {
-            return;
-        }
-
         var now = _time.GetUtcNow();
         var month = CreditLedger.Month(now);
         var totals = _ledger.Configured ? await _ledger.ReadMonthTotalsAsync(month) : null;
@@ -99,6 +97,33 @@ internal sealed class CreditBudgets
         {
             Warn(team, await UsedAsync(team), month);
         }
+    }
+
+    /// <summary>
+    /// Every team's credits this month, with its budget when it has one, from the last figures read (no Redis read):
+    /// teams with a budget, and teams with bookings this month.
+    /// </summary>
+    public IReadOnlyList<TeamMonthCredits> ThisMonth()
+    {
+        var month = CreditLedger.Month(_time.GetUtcNow());
+        var snapshot = _snapshot;
+        var used = !_ledger.Configured ? _ledger.OwnMonthTotals(month)
+            : snapshot.Month == month ? snapshot.Used.ToDictionary(StringComparer.Ordinal) : new Dictionary<string, long>(StringComparer.Ordinal);
+        if (_ledger.Configured && !_ledger.Shared)
+        {
+            foreach (var (team, unsent) in _ledger.UnsentMonthTotals(month))
+            {
+                used[team] = used.GetValueOrDefault(team) + unsent;
+            }
+        }
+
+        return [.. used.Keys.Concat(_budgets.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(team =>
+        {
+            var millicredits = used.GetValueOrDefault(team);
+            return _budgets.TryGetValue(team, out var budget)
+                ? new TeamMonthCredits(team, millicredits / 1000m, budget.Limit / 1000m, Math.Round((double)millicredits / budget.Limit, 4), budget.WarnPercent)
+                : new TeamMonthCredits(team, millicredits / 1000m, null, null, null);
+        })];
     }
 
     /// <summary>00:00 UTC on the first of the next month, when every budget starts again.</summary>
@@ -130,9 +155,13 @@ internal sealed class CreditBudgets
     {
         var snapshot = _snapshot;
         var month = CreditLedger.Month(booking.At);
-        if (snapshot.Month == month && _budgets.ContainsKey(booking.Team))
+        if (snapshot.Month == month)
         {
-            Warn(booking.Team, snapshot.Used.AddOrUpdate(booking.Team, booking.Millicredits, (_, used) => used + booking.Millicredits), month);
+            var used = snapshot.Used.AddOrUpdate(booking.Team, booking.Millicredits, (_, used) => used + booking.Millicredits);
+            if (_budgets.ContainsKey(booking.Team))
+            {
+                Warn(booking.Team, used, month);
+            }
         }
     }
 

@@ -115,6 +115,15 @@ internal sealed partial class CreditLedger
     /// <summary>What this replica booked itself for <paramref name="team"/> in <paramref name="month"/> (thousandths of a credit).</summary>
     public long OwnMonth(string team, string month) => _ownMonth.GetValueOrDefault((team, month));
 
+    /// <summary>What this replica booked itself in <paramref name="month"/>, per team (thousandths of a credit).</summary>
+    public Dictionary<string, long> OwnMonthTotals(string month) =>
+        _ownMonth.Where(o => o.Key.Month == month).ToDictionary(static o => o.Key.Team, static o => o.Value, StringComparer.Ordinal);
+
+    /// <summary>What this replica holds in <paramref name="month"/> that Redis has not answered yet, per team.</summary>
+    public Dictionary<string, long> UnsentMonthTotals(string month) =>
+        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => Month(b.At) == month)
+            .GroupBy(static b => b.Team, StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Sum(static b => b.Millicredits), StringComparer.Ordinal);
+
     /// <summary>What this replica holds for <paramref name="team"/> in <paramref name="month"/> that Redis has not answered yet.</summary>
     public long UnsentMonth(string team, string month) =>
         _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => b.Team == team && Month(b.At) == month).Sum(static b => b.Millicredits);

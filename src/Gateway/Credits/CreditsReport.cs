@@ -29,3 +29,6 @@ internal sealed record KeyCredits(string KeyId, CreditFigures Today, CreditFigur
 
 /// <summary>A team's monthly budget (<c>Teams:&lt;team&gt;:CreditsPerMonth</c>) and how much of it is used, as this replica last read it.</summary>
 internal sealed record CreditBudgetReport(decimal CreditsPerMonth, decimal Used, int? WarnPercent, bool Exceeded, DateTimeOffset ResetsAt);
+
+/// <summary>A team's credits this month (UTC) and, when it has a budget, how much of it they use (1 is the hard line).</summary>
+internal sealed record TeamMonthCredits(string Team, decimal Credits, decimal? CreditsPerMonth, double? UsedRatio, int? WarnPercent);

@@ -1,4 +1,5 @@
 using Gateway.Auth;
+using Gateway.Credits;
 using Gateway.Hosting;
 using Gateway.Upstream;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,7 +42,7 @@ internal static class OperationsExtensions
 
     private static Ok<OperationsOverview> Overview(
         HttpContext context, OperationsSampler sampler, StatusStrip status, GatewayKeys keys, IOptions<UpstreamOptions> upstream,
-        IOptions<OperationsOptions> options, TimeProvider time)
+        IOptions<OperationsOptions> options, CreditBudgets credits, TimeProvider time)
     {
         // Before the first sample (the first moments after start) the answer is an empty hour, not an error.
         var snapshot = sampler.Latest ?? OperationsSnapshot.Empty(time.GetUtcNow());
@@ -64,6 +65,7 @@ internal static class OperationsExtensions
                 OverviewBuilder.PerSecond(total.UpstreamCalls, snapshot.SampledAt.ToUnixTimeMilliseconds() % 60_000 / 1000.0)),
             total,
             [.. teams.Select(team => OverviewBuilder.Team(team, snapshot.Usage))],
-            OverviewBuilder.Latency(snapshot.Latency)));
+            OverviewBuilder.Latency(snapshot.Latency),
+            credits.ThisMonth()));
     }
 }

@@ -4,6 +4,7 @@ namespace Gateway.Operations;
 /// <param name="Scope"><c>deployment</c> when the figures are every replica's (from Redis), <c>replica</c> when only this one's.</param>
 /// <param name="From">The start of the first minute; point <c>i</c> of every series is the minute starting <c>i</c> minutes later.</param>
 /// <param name="SampledAt">When the figures were last read; the page refreshes every <c>RefreshSeconds</c>.</param>
+/// <param name="Credits">Each team's credits this month (UTC) and budget used, as this replica last read them (at most <c>Credits:FlushInterval</c> old).</param>
 internal sealed record OperationsOverview(
     string Scope,
     DateTimeOffset From,
@@ -14,7 +15,8 @@ internal sealed record OperationsOverview(
     UpstreamBudgetView Budget,
     TeamSeries Total,
     IReadOnlyList<TeamSeries> Teams,
-    LatencySeries Latency);
+    LatencySeries Latency,
+    IReadOnlyList<Credits.TeamMonthCredits> Credits);
 
 /// <summary>One team's minutes (or every team's, for the total). Arrays hold one point per minute.</summary>
 /// <param name="HitRatio">Share of answered requests that cost no upstream call (cache hits and shared running answers); null in a minute without requests.</param>

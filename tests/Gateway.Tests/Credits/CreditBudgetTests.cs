@@ -29,21 +29,28 @@ public sealed class CreditBudgetTests
     [Fact]
     public async Task PastTheHardLine_NewJobsAreRefused_RunningJobsOvershoot_AndReadsGoOn()
     {
-        // One replica without Redis: its own book is the month's figure (the replicas' shared one is tested below).
+        // One replica without Redis: its own book is the month's figure (the replicas' shared one is tested below). The
+        // upstream budget refills by this clock, so it moves a second before each call that reaches the stand-in.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 20, 10, 0, 0, TimeSpan.Zero));
+        void Tick() => time.Advance(TimeSpan.FromSeconds(1));
         await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
-        await using var gateway = new GatewayFactory(upstream.BaseAddress, settings: Budget());
+        await using var gateway = new GatewayFactory(upstream.BaseAddress, settings: Budget(), time: time);
         using var client = gateway.CreateClient();
 
         // Two jobs at 3 credits: 6 of 10, past the 50% warning.
-        var first = await CreateAndCompleteAsync(client, upstream, credits: 3m);
-        await CreateAndCompleteAsync(client, upstream, credits: 3m);
+        var first = await CreateAndCompleteAsync(client, upstream, credits: 3m, Tick);
+        await CreateAndCompleteAsync(client, upstream, credits: 3m, Tick);
         Assert.Single(gateway.Logs.GetSnapshot(), static log => log.Id.Id == CreditsLog.BudgetWarningId);
 
         // Under the line, two more start; both finish after it is crossed and are booked in full: 12 of 10.
-        var running = new[] { await CreateJobAsync(client, TeamC), await CreateJobAsync(client, TeamC) };
+        Tick();
+        var running = new List<string> { await CreateJobAsync(client, TeamC) };
+        Tick();
+        running.Add(await CreateJobAsync(client, TeamC));
         foreach (var id in running)
         {
             upstream.Script.Respond(id, 200, CompletedBody(id, 3, 3m));
+            Tick();
             await ReadUntilCompletedAsync(client, id, TeamC);
         }
 
@@ -59,6 +66,7 @@ public sealed class CreditBudgetTests
 
         // Reads are never refused for budget, and another team creates as before.
         await ReadUntilCompletedAsync(client, first, TeamC);
+        Tick();
         await CreateJobAsync(client, TeamA);
 
         using var usage = await client.SendAsync(Request(HttpMethod.Get, "/usage", TeamC), Cancel);
@@ -102,7 +110,7 @@ public sealed class CreditBudgetTests
         var settings = Budget(budget: "5", warn: "90");
         settings["Credits:BudgetRefresh"] = "00:00:00";
         await using var set = await ReplicaSet.StartAsync(3, redis.ConnectionString, settings);
-        await CreateAndCompleteAsync(set.Clients[0], set.Upstream, credits: 5m);
+        await CreateAndCompleteAsync(set.Clients[0], set.Upstream, credits: 5m, static () => { });
 
         var creations = set.Upstream.Creations.Count;
         foreach (var client in set.Clients)
@@ -117,10 +125,13 @@ public sealed class CreditBudgetTests
     private static Task<HttpResponseMessage> CreateAsync(HttpClient client) =>
         client.SendAsync(Request(HttpMethod.Post, "/parse_async", TeamC, Json("{\"input\":\"https://example.com/a.pdf\"}")), Cancel);
 
-    private static async Task<string> CreateAndCompleteAsync(HttpClient client, StandInServer upstream, decimal credits)
+    /// <param name="beforeUpstreamCall">Moves a fake clock on, so the upstream budget has a token for the next call.</param>
+    private static async Task<string> CreateAndCompleteAsync(HttpClient client, StandInServer upstream, decimal credits, Action beforeUpstreamCall)
     {
+        beforeUpstreamCall();
         var id = await CreateJobAsync(client, TeamC);
         upstream.Script.Respond(id, 200, CompletedBody(id, 3, credits));
+        beforeUpstreamCall();
         Assert.Equal(credits, await ReadUntilCompletedAsync(client, id, TeamC));
         return id;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Reducto.StandIn;
@@ -22,7 +23,8 @@ public sealed class AdminPageBrowserTests
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
-        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
+        // Created jobs finish at once, so team A's job is booked to its budget.
+        await using var upstream = await StandInServer.StartAsync(new StandInOptions { PendingFor = TimeSpan.Zero }, cancellationToken: Cancel);
         await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
         {
             ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
@@ -32,6 +34,8 @@ public sealed class AdminPageBrowserTests
             ["Auth__AdminKey"] = GatewayFactory.AdminKey,
             ["Auth__ClientKeys__ops-a"] = KeyA,
             ["Auth__ClientKeys__ops-b"] = KeyB,
+            ["Teams__ops-a__CreditsPerMonth"] = "12",
+            ["Teams__ops-a__CreditsWarnPercent"] = "20",
             ["Teams__ops-b__RequestsPerSecond"] = "2",
             ["Jobs__PendingFreshness"] = "00:00:30",
             ["Operations__SampleInterval"] = "00:00:00.500",
@@ -71,6 +75,11 @@ public sealed class AdminPageBrowserTests
         Assert.True(await SeriesSumAsync(page, "chart-latency", "misses p99") > 0);
         Assert.Contains("ops-a", await page.InnerTextAsync("#chart-requests .legend"), StringComparison.Ordinal);
         Assert.Contains("ops-b", await page.InnerTextAsync("#chart-requests .legend"), StringComparison.Ordinal);
+
+        // Team A's one created job (3 credits) is a quarter of its 12: past its 20% warning line, under the budget.
+        await page.WaitForSelectorAsync("tr[data-credits-team=ops-a][data-used='0.25']");
+        Assert.Equal(["(unowned)", "ops-a"], await page.EvalOnSelectorAllAsync<string[]>("tr[data-credits-team]", "rows => rows.map(r => r.dataset.creditsTeam)"));
+        Assert.Contains("25%", await page.InnerTextAsync("tr[data-credits-team=ops-a]"), StringComparison.Ordinal);
         await page.ScreenshotAsync(new() { Path = Artifact("operations.png"), FullPage = true });
 
         await redis.StopAsync();
@@ -99,6 +108,15 @@ public sealed class AdminPageBrowserTests
         foreach (var id in new[] { "done-" + Guid.NewGuid().ToString("N"), "status-429-" + Guid.NewGuid().ToString("N") })
         {
             using var _ = await teamB.GetAsync("/job/" + id, Cancel);
+        }
+
+        using (var created = await teamA.PostAsync("/parse_async", new StringContent("{\"input\":\"https://example.com/a.pdf\"}",
+            System.Text.Encoding.UTF8, "application/json"), Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+            using var job = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Cancel));
+            using var read = await teamA.GetAsync("/job/" + job.RootElement.GetProperty("job_id").GetString(), Cancel);
+            Assert.Contains("\"Completed\"", await read.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
         }
 
         // Two a second allowed: six reads at once meet the team's ceiling.

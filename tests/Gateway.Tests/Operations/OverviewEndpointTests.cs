@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Operations;
+using Gateway.Tests.Credits;
+using Gateway.Tests.Ownership;
 using Gateway.Tests.Infrastructure;
 using Gateway.Usage;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +25,8 @@ public sealed class OverviewEndpointTests(RedisServer redis) : GatewayTest
         ["Teams:team-d:Keys:soon:NotAfter"] = DateTimeOffset.UtcNow.AddDays(3).ToString("O"),
         ["Teams:team-d:Keys:later:Key"] = "team-d-gateway-key-0005",
         ["Teams:team-d:Keys:later:NotAfter"] = DateTimeOffset.UtcNow.AddDays(90).ToString("O"),
+        ["Teams:team-d:CreditsPerMonth"] = "40",
+        ["Teams:team-d:CreditsWarnPercent"] = "50",
         ["Upstream:JobPollsPerSecond"] = "120",
         ["Jobs:PendingFreshness"] = "00:00:30",
     };
@@ -97,6 +101,34 @@ public sealed class OverviewEndpointTests(RedisServer redis) : GatewayTest
         Assert.Equal("team-d", key.GetProperty("team").GetString());
         Assert.Equal("soon", key.GetProperty("keyId").GetString());
         Assert.False(key.GetProperty("expired").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Overview_GivesEachTeamsCreditsThisMonth_AndTheBudgetUsed()
+    {
+        using var teamD = Gateway.CreateClient();
+        var id = await OwnershipTestKit.CreateJobAsync(teamD, TeamDKey);
+        Upstream.Script.Respond(id, 200, CreditsTestKit.CompletedBody(id, 4, 10m));
+        Assert.Equal(10m, await CreditsTestKit.ReadUntilCompletedAsync(teamD, id, TeamDKey));
+        var done = NewId("done-");
+        using (await GetJobAsync(done))
+        {
+        }
+
+        Dictionary<string, JsonElement> credits = [];
+        await Eventually.Until(async () =>
+        {
+            credits = (await SampledOverviewAsync()).GetProperty("credits").EnumerateArray().ToDictionary(static t => t.GetProperty("team").GetString()!);
+            return credits.Count == 2 && credits.Values.All(static t => t.GetProperty("credits").GetDecimal() > 0);
+        }, TimeSpan.FromSeconds(10), () => string.Join("; ", credits.Values));
+
+        // Team d created its job and has a budget; the stand-in's done- job was created by nobody through the gateway.
+        var d = credits["team-d"];
+        Assert.Equal((10m, 40m, 0.25, 50), (d.GetProperty("credits").GetDecimal(), d.GetProperty("creditsPerMonth").GetDecimal(),
+            d.GetProperty("usedRatio").GetDouble(), d.GetProperty("warnPercent").GetInt32()));
+        var unowned = credits["(unowned)"];
+        Assert.Equal(3m, unowned.GetProperty("credits").GetDecimal());
+        Assert.Equal(JsonValueKind.Null, unowned.GetProperty("usedRatio").ValueKind);
     }
 
     [Fact]

@@ -41,8 +41,8 @@ public sealed partial class PrometheusAssetsTests
     {
         var alerts = AlertNames().Order().ToArray();
         Assert.Equal(
-            ["GatewayHitRatioCollapsed", "GatewayKeyExpiresSoon", "GatewayRedisUnavailable", "GatewayReductoThrottling", "GatewayReplicaDown",
-             "GatewayUpstreamCircuitOpen", "GatewayUpstreamJobPollBudgetHigh", "GatewayUpstreamRequestBudgetHigh"],
+            ["GatewayCreditBudgetExceeded", "GatewayCreditBudgetWarning", "GatewayHitRatioCollapsed", "GatewayKeyExpiresSoon", "GatewayRedisUnavailable",
+             "GatewayReductoThrottling", "GatewayReplicaDown", "GatewayUpstreamCircuitOpen", "GatewayUpstreamJobPollBudgetHigh", "GatewayUpstreamRequestBudgetHigh"],
             alerts);
         var tested = File.ReadAllText(RuleTests);
         Assert.All(alerts, alert => Assert.Contains("alertname: " + alert, tested, StringComparison.Ordinal));
@@ -53,13 +53,16 @@ public sealed partial class PrometheusAssetsTests
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
-        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
+        // Created jobs finish at once, so one is booked to its creator's budget.
+        await using var upstream = await StandInServer.StartAsync(new StandInOptions { PendingFor = TimeSpan.Zero }, cancellationToken: Cancel);
         await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
         {
             ["Upstream__BaseUrl"] = upstream.BaseAddress.ToString(),
             ["Upstream__ApiKey"] = GatewayFactory.ServerKey,
             ["ConnectionStrings__Redis"] = redis.ConnectionString,
             ["Auth__ClientKeys__prom-a"] = KeyA,
+            ["Teams__prom-a__CreditsPerMonth"] = "1000",
+            ["Teams__prom-a__CreditsWarnPercent"] = "80",
             ["Teams__prom-b__Keys__current__Key"] = KeyB,
             ["Teams__prom-b__Keys__current__NotAfter"] = DateTimeOffset.UtcNow.AddDays(3).ToString("O"),
             ["Teams__prom-b__RequestsPerSecond"] = "2",
@@ -172,6 +175,15 @@ public sealed partial class PrometheusAssetsTests
         foreach (var id in new[] { done, done, done, pending, pending })
         {
             using var _ = await teamA.GetAsync("/job/" + id, Cancel);
+        }
+
+        using (var created = await teamA.PostAsync("/parse_async", new StringContent("{\"input\":\"https://example.com/a.pdf\"}",
+            System.Text.Encoding.UTF8, "application/json"), Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+            using var job = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Cancel));
+            using var read = await teamA.GetAsync("/job/" + job.RootElement.GetProperty("job_id").GetString(), Cancel);
+            Assert.Contains("\"Completed\"", await read.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
         }
 
         using (await teamB.GetAsync("/job/status-429-" + Guid.NewGuid().ToString("N"), Cancel))
