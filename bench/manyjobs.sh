@@ -72,10 +72,10 @@ for i in 0 1 2; do wait_http "http://127.0.0.1:${gateway_ports[$i]}/readyz" "${g
 wait_http "http://127.0.0.1:$nginx_port/job/done-probe" "$nginx_pid" "$out/nginx.log"
 
 upstream_requests() { curl -sf "http://127.0.0.1:$standin_port/_standin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
-stale_answers() {  # summed over the three gateways' /metrics
-  local i; for i in 0 1 2; do curl -sf "http://127.0.0.1:${gateway_ports[$i]}/metrics"; done |
-    awk '/^gateway_stale_answers_total/ { n += $NF } END { printf "%d\n", n }'
+gateway_metrics() {  # the three gateways' /metrics, one after another
+  local i; for i in 0 1 2; do curl -sf "http://127.0.0.1:${gateway_ports[$i]}/metrics" || true; done
 }
+in_flight() { gateway_metrics | awk '/^gateway_stale_refreshes_in_flight/ { n += $NF } END { printf "%d\n", n }'; }
 target_url() {  # system i
   if [ "$1" = nginx ]; then echo "http://127.0.0.1:$nginx_port"; else echo "http://127.0.0.1:${gateway_ports[$2]}"; fi
 }
@@ -86,8 +86,8 @@ terminal_rate=""
 load() {  # system jobs prefix label
   local system="$1" jobs="$2" prefix="$3" label="$4" name="$1-$3" i wrk_pids=() delay
   delay=$((CONNECTIONS * 3 * 1000 / RATE))
-  local before stale_before; before=$(upstream_requests); stale_before=$(stale_answers)
-  ( while sleep 1; do echo "$(date +%s.%N) $(upstream_requests)"; done ) >"$out/$name-upstream-per-second.txt" 2>/dev/null &
+  local before; before=$(upstream_requests); gateway_metrics >"$out/$name-metrics-before.txt"
+  ( while sleep 1; do echo "$(date +%s.%N) $(upstream_requests) $(in_flight)"; done ) >"$out/$name-upstream-per-second.txt" 2>/dev/null &
   local sampler=$!; pids+=("$sampler")
   for i in 0 1 2; do
     PREFIX="$prefix" JOBS="$jobs" OFFSET=$((i * jobs / 3)) DELAY="$delay" KEY="$KEY" \
@@ -97,11 +97,39 @@ load() {  # system jobs prefix label
   done
   for i in 0 1 2; do wait "${wrk_pids[$i]}"; done
   stop "$sampler"; unset 'pids[-1]'
-  local after stale_after; after=$(upstream_requests); stale_after=$(stale_answers)
-  local stale="n/a"; [ "$system" = nginx ] || stale=$((stale_after - stale_before))
-  python3 - "$name" "$label" "$before" "$after" "$DURATION" "$out" "$stale" "$BUDGET" "${terminal_rate:-0}" <<'PY' | tee -a "$out/report.md"
+  local after; after=$(upstream_requests); gateway_metrics >"$out/$name-metrics-after.txt"
+  python3 - "$name" "$label" "$before" "$after" "$DURATION" "$out" "$system" "$BUDGET" "${terminal_rate:-0}" <<'PY' | tee -a "$out/report.md"
 import re, sys
-name, label, before, after, duration, out, stale, budget, terminal = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], int(sys.argv[8]), float(sys.argv[9])
+name, label, before, after, duration, out, system, budget, terminal = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], int(sys.argv[8]), float(sys.argv[9])
+
+def metrics(when):  # the three gateways' stale counters summed: answers, and age buckets by upper bound
+    answers, buckets = 0, {}
+    for line in open(f"{out}/{name}-metrics-{when}.txt"):
+        if line.startswith("gateway_stale_answers_total"):
+            answers += float(line.split()[-1])
+        elif line.startswith("gateway_stale_answer_age_seconds_bucket"):
+            le = re.search(r'le="([^"]+)"', line).group(1)
+            buckets[le] = buckets.get(le, 0) + float(line.split()[-1])
+    return answers, buckets
+
+def quantile(q, buckets):  # as Prometheus's histogram_quantile: linear within the bucket
+    bounds = sorted((float("inf") if le == "+Inf" else float(le), n) for le, n in buckets.items())
+    total = bounds[-1][1] if bounds else 0
+    if total <= 0:
+        return None
+    rank, lower, below = q * total, 0.0, 0.0
+    for upper, n in bounds:
+        if n >= rank:
+            return lower if upper == float("inf") else lower + (upper - lower) * (rank - below) / max(n - below, 1e-9)
+        lower, below = upper, n
+    return lower
+
+stale_cell = "n/a"
+if system != "nginx":
+    (a0, b0), (a1, b1) = metrics("before"), metrics("after")
+    delta = {le: n - b0.get(le, 0) for le, n in b1.items()}
+    p50, p99 = quantile(0.5, delta), quantile(0.99, delta)
+    stale_cell = f"{a1 - a0:,.0f}" + (f"; age p50 {p50:.1f} s, p99 {p99:.1f} s" if p50 is not None else "")
 rows = []
 for i in range(3):
     text = open(f"{out}/{name}-wrk-{i}.txt").read()
@@ -109,7 +137,9 @@ for i in range(3):
     rows.append(m.groups())
 # (time, count) about once a second; each step's rate is its own count over its own length (the stand-in does not
 # count its stats requests).
-samples = [(float(t), int(c)) for t, c in (line.split() for line in open(f"{out}/{name}-upstream-per-second.txt") if line.strip())]
+lines = [line.split() for line in open(f"{out}/{name}-upstream-per-second.txt") if line.strip()]
+samples = [(float(l[0]), int(l[1])) for l in lines]
+peak_in_flight = max((int(l[2]) for l in lines if len(l) > 2), default=0)
 steps = [round((c2 - c1) / (t2 - t1)) for (t1, c1), (t2, c2) in zip(samples, samples[1:])]
 requests = sum(int(r[0]) for r in rows)
 statuses = {}
@@ -125,7 +155,7 @@ overdue = max(int(r[6]) for r in rows)
 share = f"{rate / terminal:.0%}" if terminal else "="
 print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
       + (f"{max_age} s" if max_age >= 0 else "–") + " | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
-      + (f"{int(stale):,}" if stale != "n/a" else "n/a") + " | "
+      + stale_cell + " | " + (f"{peak_in_flight:,}" if system != "nginx" else "n/a") + " | "
       + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
 with open(f"{out}/{name}-rate.txt", "w") as f:
@@ -153,11 +183,15 @@ warm() {  # system jobs prefix
   echo "($(nproc) cores, .NET SDK $(dotnet --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), $(nginx -v 2>&1 | cut -d' ' -f3))."
   echo "Rows in the order run, gateway and nginx alternating. Upstream reads: mean over the load (× the budget of $BUDGET/s), busiest second."
   echo "Oldest answer: the largest \`Age\` (gateway) or now − the stand-in's \`Date\` (nginx), whole seconds; most overdue: the largest"
-  echo "\`ttl=-<ms>\` of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load."
+  echo "\`ttl=-<ms>\` of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load, with p50/p99 of"
+  echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight: the most"
+  echo "\`gateway_stale_refreshes_in_flight\` summed over the gateways in any once-a-second sample."
   echo
-  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | most overdue | stale answers | p90 ms per wrk | answers (status:how) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | most overdue | stale answers | refreshes in flight (peak) | p90 ms per wrk | answers (status:how) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/report.md"
+
+thousands() { python3 -c "print(f'{$1:,}')"; }
 
 terminal="done-many-$RANDOM-"
 warm gateway 2000 "$terminal"
@@ -168,9 +202,9 @@ load nginx 2000 "$terminal" "nginx, 2,000 terminal jobs (cached, refreshed each 
 for jobs in $JOB_COUNTS; do
   running="pending-many-$RANDOM-"
   warm gateway "$jobs" "$running"
-  load gateway "$jobs" "$running" "gateway, $(printf "%'d" "$jobs") running jobs"
+  load gateway "$jobs" "$running" "gateway, $(thousands "$jobs") running jobs"
   warm nginx "$jobs" "$running"
-  load nginx "$jobs" "$running" "nginx, $(printf "%'d" "$jobs") running jobs"
+  load nginx "$jobs" "$running" "nginx, $(thousands "$jobs") running jobs"
 done
 
 report="bench/results/$(date -u +%F)-manyjobs.md"
