@@ -22,7 +22,7 @@ WINDOW="${WINDOW:-00:00:01}"
 KEY="bench-team-gateway-key-0001"
 BUDGET=150
 
-case "${1:-}" in -h|--help) sed -n '2,17p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,16p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
 for tool in dotnet python3 curl wrk redis-server nginx; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y wrk redis-server nginx-light)" >&2; exit 1; }
 done
