@@ -1,36 +1,44 @@
 #!/usr/bin/env bash
-# Many running jobs at once: 2,000 distinct jobs, each polled plainly about 5 times a second, through 3 gateway
-# processes sharing one redis-server. What reaches the upstream per second, and how a shared running answer's latency
-# compares with a terminal hit's under the same load. See bench/README.md ("Many running jobs").
+# Many running jobs at once: 200, 2,000 and 20,000 distinct running jobs, each set polled plainly at about 10,000
+# polls/s in all, through 3 gateway processes sharing one redis-server, and through nginx proxy_cache serving stale
+# while it refreshes in the background (proxy_cache_valid 200 1s) in front of the same stand-in. A terminal-hit row of
+# each (2,000 done jobs) is the reference. Per row: polls answered, 429s, upstream reads per second against the
+# deployment's budget (150/s), the oldest answer served and the stale answers served. See bench/README.md
+# ("Many running jobs").
 #
-#   bench/manyjobs.sh                       2,000 jobs, 10,000 requests/s for 20 s, running jobs then terminal ones
-#   JOBS=200 RATE=1000 DURATION=10 bench/manyjobs.sh     smoke run
+#   bench/manyjobs.sh                                    200, 2,000 and 20,000 jobs, 10,000 polls/s for 20 s each
+#   JOB_COUNTS="200 2000" RATE=1000 DURATION=5 bench/manyjobs.sh     smoke run
 #
-# Knobs: JOBS (2000), RATE (requests/s in all, 10000), DURATION (s, 20), CONNECTIONS (per gateway, 100),
-# WINDOW (Jobs:PendingFreshness, 00:00:01). The deployment's Upstream:JobPollsPerSecond stays at its default (150).
-# Needs: .NET 10 SDK, python3, curl, wrk and redis-server (Debian packages wrk, redis-server).
+# Knobs: JOB_COUNTS ("200 2000 20000"), RATE (polls/s in all, 10000), DURATION (s per load, 20), CONNECTIONS (per
+# wrk, 100), WINDOW (Jobs:PendingFreshness, 00:00:01). Upstream:JobPollsPerSecond stays at its default (150): warming
+# N running jobs through the gateways takes N / 150 s (20,000: about 2 min 15 s). Every process started here is
+# stopped on exit.
+# Needs: .NET 10 SDK, python3, curl, wrk, redis-server and nginx (Debian packages wrk, redis-server, nginx-light).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-JOBS="${JOBS:-2000}"; RATE="${RATE:-10000}"; DURATION="${DURATION:-20}"; CONNECTIONS="${CONNECTIONS:-100}"
+JOB_COUNTS="${JOB_COUNTS:-200 2000 20000}"; RATE="${RATE:-10000}"; DURATION="${DURATION:-20}"; CONNECTIONS="${CONNECTIONS:-100}"
 WINDOW="${WINDOW:-00:00:01}"
 KEY="bench-team-gateway-key-0001"
+BUDGET=150
 
-case "${1:-}" in -h|--help) sed -n '2,11p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
-for tool in dotnet python3 curl wrk redis-server; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y wrk redis-server)" >&2; exit 1; }
+case "${1:-}" in -h|--help) sed -n '2,16p' "$0"; exit 0 ;; "") ;; *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;; esac
+for tool in dotnet python3 curl wrk redis-server nginx; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y wrk redis-server nginx-light)" >&2; exit 1; }
 done
 
 out="bench/out/manyjobs-$(date -u +%Y%m%dT%H%M%SZ)"   # logs and raw wrk output (bench/out is git-ignored)
 mkdir -p "$out"
+run="$(mktemp -d)"                                      # nginx's config, cache, pid and logs
 . bench/lib.sh
 pids=()
-trap 'stop_pids' EXIT
+trap 'stop_pids; cp "$run/error.log" "$out/nginx-error.log" 2>/dev/null || true; rm -rf "$run"' EXIT
 
 echo "Building Release..."
 dotnet build Gateway.sln -c Release -nologo -v quiet >"$out/build.log" 2>&1 || { tail -n 30 "$out/build.log" >&2; exit 1; }
 
-redis_port=$(free_port); standin_port=$(free_port); gateway_ports=("$(free_port)" "$(free_port)" "$(free_port)")
+redis_port=$(free_port); standin_port=$(free_port); nginx_port=$(free_port)
+gateway_ports=("$(free_port)" "$(free_port)" "$(free_port)")
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$out/redis.log" 2>&1 &
 pids+=("$!")
 dotnet src/Reducto.StandIn/bin/Release/net10.0/Reducto.StandIn.dll --urls "http://127.0.0.1:$standin_port" >"$out/standin.log" 2>&1 &
@@ -43,86 +51,166 @@ for i in 0 1 2; do
       dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$out/gateway-$i.log" 2>&1 &
   gateway_pids+=("$!"); pids+=("$!")
 done
+
+# nginx as a team would put it in front of Reducto to serve running jobs: a 1 s freshness, then the stale answer at
+# once while one background request refreshes it. Date is the stand-in's, so a cached answer's age can be read.
+{ nginx_conf_head "$run" "$standin_port"; cat <<NGINX
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nginx_port;
+$(nginx_job_location 'proxy_cache jobs; proxy_cache_valid 200 1s; proxy_cache_use_stale updating; proxy_cache_background_update on; proxy_pass_header Date; add_header X-Cache-Status $upstream_cache_status;')
+  }
+}
+NGINX
+} >"$run/nginx.conf"
+cp "$run/nginx.conf" "$out/nginx.conf"
+nginx -p "$run/" -c "$run/nginx.conf" -e "$run/error.log" >"$out/nginx.log" 2>&1 &
+nginx_pid=$!; pids+=("$nginx_pid")
+
 wait_http "http://127.0.0.1:$standin_port/_standin/stats" "$standin_pid" "$out/standin.log"
 for i in 0 1 2; do wait_http "http://127.0.0.1:${gateway_ports[$i]}/readyz" "${gateway_pids[$i]}" "$out/gateway-$i.log"; done
+wait_http "http://127.0.0.1:$nginx_port/job/done-probe" "$nginx_pid" "$out/nginx.log"
 
 upstream_requests() { curl -sf "http://127.0.0.1:$standin_port/_standin/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+gateway_metrics() {  # the three gateways' /metrics, one after another
+  local i; for i in 0 1 2; do curl -sf "http://127.0.0.1:${gateway_ports[$i]}/metrics" || true; done
+}
+in_flight() { gateway_metrics | awk '/^gateway_stale_refreshes_in_flight/ { n += $NF } END { printf "%d\n", n }'; }
+target_url() {  # system i
+  if [ "$1" = nginx ]; then echo "http://127.0.0.1:$nginx_port"; else echo "http://127.0.0.1:${gateway_ports[$2]}"; fi
+}
 
-# One wrk per gateway, each starting at a different place in the cycle; the stand-in's request count sampled every
-# second meanwhile, for the busiest second.
-load() {  # name prefix
-  local name="$1" prefix="$2" i wrk_pids=() delay
+# One wrk per gateway (three against nginx), each starting at a different place in the cycle; the stand-in's request
+# count sampled every second meanwhile, for the busiest second.
+terminal_rate=""
+load() {  # system jobs prefix label
+  local system="$1" jobs="$2" prefix="$3" label="$4" name="$1-$3" i wrk_pids=() delay
   delay=$((CONNECTIONS * 3 * 1000 / RATE))
-  local before; before=$(upstream_requests)
-  ( while sleep 1; do echo "$(date +%s.%N) $(upstream_requests)"; done ) >"$out/$name-upstream-per-second.txt" 2>/dev/null &
-  local sampler=$!
+  local before; before=$(upstream_requests); gateway_metrics >"$out/$name-metrics-before.txt"
+  ( while sleep 1; do echo "$(date +%s.%N) $(upstream_requests) $(in_flight)"; done ) >"$out/$name-upstream-per-second.txt" 2>/dev/null &
+  local sampler=$!; pids+=("$sampler")
   for i in 0 1 2; do
-    PREFIX="$prefix" JOBS="$JOBS" OFFSET=$((i * JOBS / 3)) DELAY="$delay" KEY="$KEY" \
-      wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s bench/manyjobs/poll.lua "http://127.0.0.1:${gateway_ports[$i]}" \
+    PREFIX="$prefix" JOBS="$jobs" OFFSET=$((i * jobs / 3)) DELAY="$delay" KEY="$KEY" \
+      wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s bench/manyjobs/poll.lua "$(target_url "$system" "$i")" \
       >"$out/$name-wrk-$i.txt" 2>&1 &
     wrk_pids+=("$!")
   done
   for i in 0 1 2; do wait "${wrk_pids[$i]}"; done
-  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
-  local after; after=$(upstream_requests)
-  python3 - "$name" "$before" "$after" "$DURATION" "$out" <<'PY'
+  stop "$sampler"; unset 'pids[-1]'
+  local after; after=$(upstream_requests); gateway_metrics >"$out/$name-metrics-after.txt"
+  python3 - "$name" "$label" "$before" "$after" "$DURATION" "$out" "$system" "$BUDGET" "${terminal_rate:-0}" <<'PY' | tee -a "$out/report.md"
 import re, sys
-name, before, after, duration, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+name, label, before, after, duration, out, system, budget, terminal = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], int(sys.argv[8]), float(sys.argv[9])
+
+def metrics(when):  # the three gateways' stale counters summed: answers, and age buckets by upper bound
+    answers, buckets = 0, {}
+    for line in open(f"{out}/{name}-metrics-{when}.txt"):
+        if line.startswith("gateway_stale_answers_total"):
+            answers += float(line.split()[-1])
+        elif line.startswith("gateway_stale_answer_age_seconds_bucket"):
+            le = re.search(r'le="([^"]+)"', line).group(1)
+            buckets[le] = buckets.get(le, 0) + float(line.split()[-1])
+    return answers, buckets
+
+def quantile(q, buckets):  # as Prometheus's histogram_quantile: linear within the bucket
+    bounds = sorted((float("inf") if le == "+Inf" else float(le), n) for le, n in buckets.items())
+    total = bounds[-1][1] if bounds else 0
+    if total <= 0:
+        return None
+    rank, lower, below = q * total, 0.0, 0.0
+    for upper, n in bounds:
+        if n >= rank:
+            return lower if upper == float("inf") else lower + (upper - lower) * (rank - below) / max(n - below, 1e-9)
+        lower, below = upper, n
+    return lower
+
+stale_cell = "n/a"
+if system != "nginx":
+    (a0, b0), (a1, b1) = metrics("before"), metrics("after")
+    delta = {le: n - b0.get(le, 0) for le, n in b1.items()}
+    p50, p99 = quantile(0.5, delta), quantile(0.99, delta)
+    stale_cell = f"{a1 - a0:,.0f}" + (f"; age p50 {p50:.1f} s, p99 {p99:.1f} s" if p50 is not None else "")
 rows = []
 for i in range(3):
     text = open(f"{out}/{name}-wrk-{i}.txt").read()
-    m = re.search(r"RESULT requests=(\d+) p50_us=(\d+) p90_us=(\d+) p99_us=(\d+) max_us=(\d+) statuses=(\S*)", text)
+    m = re.search(r"RESULT requests=(\d+) p50_us=(\d+) p90_us=(\d+) p99_us=(\d+) max_us=(\d+) max_age_s=(-?\d+) max_overdue_ms=(-?\d+) statuses=(\S*)", text)
     rows.append(m.groups())
 # (time, count) about once a second; each step's rate is its own count over its own length (the stand-in does not
 # count its stats requests).
-samples = [(float(t), int(c)) for t, c in (line.split() for line in open(f"{out}/{name}-upstream-per-second.txt") if line.strip())]
+lines = [line.split() for line in open(f"{out}/{name}-upstream-per-second.txt") if line.strip()]
+samples = [(float(l[0]), int(l[1])) for l in lines]
+peak_in_flight = max((int(l[2]) for l in lines if len(l) > 2), default=0)
 steps = [round((c2 - c1) / (t2 - t1)) for (t1, c1), (t2, c2) in zip(samples, samples[1:])]
 requests = sum(int(r[0]) for r in rows)
 statuses = {}
 for r in rows:
-    for part in filter(None, r[5].split(",")):
+    for part in filter(None, r[7].split(",")):
         code, n = part.rsplit("=", 1)
         statuses[code] = statuses.get(code, 0) + int(n)
+rate = requests / duration
+throttled = sum(n for c, n in statuses.items() if c.startswith("429"))
 upstream = (after - before) / duration
-print(f"| {name} | {requests / duration:,.0f} | {upstream:,.1f} | {max(steps) if steps else 0} | "
-      + " / ".join(f"{int(r[2]) / 1000:.2f}" for r in rows) + " | "
-      + " / ".join(f"{int(r[3]) / 1000:.2f}" for r in rows) + " | "
+max_age = max(int(r[5]) for r in rows)
+overdue = max(int(r[6]) for r in rows)
+share = f"{rate / terminal:.0%}" if terminal else "="
+print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
+      + (f"{max_age} s" if max_age >= 0 else "–") + " | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
+      + stale_cell + " | " + (f"{peak_in_flight:,}" if system != "nginx" else "n/a") + " | "
+      + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
+with open(f"{out}/{name}-rate.txt", "w") as f:
+    f.write(f"{rate}\n")
 PY
 }
 
-{
-  echo "# Many running jobs: $JOBS jobs, about $RATE polls/s through 3 gateways ($(date -u +%F))"
-  echo
-  echo "Command: \`JOBS=$JOBS RATE=$RATE DURATION=$DURATION CONNECTIONS=$CONNECTIONS WINDOW=$WINDOW bench/manyjobs.sh\`"
-  echo "($(nproc) cores, .NET SDK $(dotnet --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'))."
-  echo
-  echo "| load | polls/s answered | upstream GET /job per s (mean) | busiest second (reads/s) | p90 ms per gateway | p99 ms per gateway | answers (status:Cache-Status) |"
-  echo "|---|---:|---:|---:|---:|---:|---|"
-} >"$out/report.md"
-
-# Every job is read once just before its load (spread over several seconds by the upstream budget), so the load
-# starts on warm entries: terminal jobs are then all hits, and running ones begin inside their windows, which lapse
-# during the load as spread out as the warm-up was.
-warm() {  # name prefix
-  local name="$1" prefix="$2" n
-  for ((n = 0; n < JOBS; n++)); do
-    echo "url = \"http://127.0.0.1:${gateway_ports[$((n % 3))]}/job/$prefix$n\""; echo "output = /dev/null"
-  done >"$out/$name-warm.curl"
-  curl -s --no-progress-meter --parallel --parallel-max 8 -H "Authorization: Bearer $KEY" -w '%{http_code}\n' -K "$out/$name-warm.curl" |
-    sort | uniq -c >"$out/$name-warm-statuses.txt"
-  echo "$name warm-up (count status): $(tr -s ' \n' ' ' <"$out/$name-warm-statuses.txt")"
+# Every job is read once just before its load (through the gateways spread over N / 150 s by the upstream budget), so
+# the load starts on warm entries: terminal jobs are then all hits, and running ones begin inside or just past their
+# windows, which lapse during the load as spread out as the warm-up was.
+warm() {  # system jobs prefix
+  local system="$1" jobs="$2" prefix="$3" n
+  for ((n = 0; n < jobs; n++)); do
+    echo "url = \"$(target_url "$system" $((n % 3)))/job/$prefix$n\""; echo "output = /dev/null"
+  done >"$out/$system-$prefix-warm.curl"
+  curl -s --no-progress-meter --parallel --parallel-max 8 -H "Authorization: Bearer $KEY" -w '%{http_code}\n' -K "$out/$system-$prefix-warm.curl" |
+    sort | uniq -c >"$out/$system-$prefix-warm-statuses.txt"
+  echo "$system $prefix warm-up (count status): $(tr -s ' \n' ' ' <"$out/$system-$prefix-warm-statuses.txt")" >&2
 }
 
-terminal="done-many-$RANDOM-"; running="pending-many-$RANDOM-"
-warm "terminal" "$terminal"
-load "terminal" "$terminal" >>"$out/report.md"
-warm "running" "$running"
-load "running" "$running" >>"$out/report.md"
+{
+  echo "# Many running jobs: $JOB_COUNTS jobs, about $RATE polls/s, 3 gateways against nginx proxy_cache ($(date -u +%F))"
+  echo
+  echo "Command: \`JOB_COUNTS=\"$JOB_COUNTS\" RATE=$RATE DURATION=$DURATION CONNECTIONS=$CONNECTIONS WINDOW=$WINDOW bench/manyjobs.sh\`"
+  echo "($(nproc) cores, .NET SDK $(dotnet --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), $(nginx -v 2>&1 | cut -d' ' -f3))."
+  echo "Rows in the order run, gateway and nginx alternating. Upstream reads: mean over the load (× the budget of $BUDGET/s), busiest second."
+  echo "Oldest answer: the largest \`Age\` (gateway) or now − the stand-in's \`Date\` (nginx), whole seconds; most overdue: the largest"
+  echo "\`ttl=-<ms>\` of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load, with p50/p99 of"
+  echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight: the most"
+  echo "\`gateway_stale_refreshes_in_flight\` summed over the gateways in any once-a-second sample."
+  echo
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | most overdue | stale answers | refreshes in flight (peak) | p90 ms per wrk | answers (status:how) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+} >"$out/report.md"
+
+thousands() { python3 -c "print(f'{$1:,}')"; }
+
+terminal="done-many-$RANDOM-"
+warm gateway 2000 "$terminal"
+load gateway 2000 "$terminal" "gateway, 2,000 terminal jobs (hits)"
+terminal_rate=$(cat "$out/gateway-$terminal-rate.txt")
+warm nginx 2000 "$terminal"
+load nginx 2000 "$terminal" "nginx, 2,000 terminal jobs (cached, refreshed each second)"
+for jobs in $JOB_COUNTS; do
+  running="pending-many-$RANDOM-"
+  warm gateway "$jobs" "$running"
+  load gateway "$jobs" "$running" "gateway, $(thousands "$jobs") running jobs"
+  warm nginx "$jobs" "$running"
+  load nginx "$jobs" "$running" "nginx, $(thousands "$jobs") running jobs"
+done
 
 report="bench/results/$(date -u +%F)-manyjobs.md"
 [ ! -e "$report" ] || report="bench/results/$(date -u +%F)-manyjobs-$(date -u +%H%M%S).md"
 cp "$out/report.md" "$report"
+echo
 cat "$report"
 echo
 echo "Written to $report (raw wrk output in $out/)"

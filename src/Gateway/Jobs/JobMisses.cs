@@ -59,7 +59,7 @@ internal sealed class JobMisses(
                 return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared, cache.IsAvailable);
             }
 
-            metrics.StaleAnswer(team);
+            metrics.StaleAnswer(team, answer.AnsweredAt);
             _ = RefreshAsync(jobId, key, team);
             return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
         }
@@ -83,11 +83,25 @@ internal sealed class JobMisses(
     {
         try
         {
-            await _flights.RunAsync(key, () => FlyAsync(jobId, key, team, fresh: false), CancellationToken.None);
+            await _flights.RunAsync(key, () => CountedFlyAsync(jobId, key, team), CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.RefreshFailed(jobId, exception);
+        }
+    }
+
+    // Runs only when the refresh starts the flight: later stale answers joining it are not counted again.
+    private async Task<JobRead> CountedFlyAsync(string jobId, string key, string team)
+    {
+        metrics.StaleRefreshInFlight(+1);
+        try
+        {
+            return await FlyAsync(jobId, key, team, fresh: false);
+        }
+        finally
+        {
+            metrics.StaleRefreshInFlight(-1);
         }
     }
 

@@ -19,6 +19,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _bytesServed;
     private readonly Counter<long> _directHits;
     private readonly Counter<long> _staleAnswers;
+    private readonly Histogram<double> _staleAnswerAge;
+    private readonly UpDownCounter<long> _staleRefreshesInFlight;
     private readonly Counter<long> _creations;
     private readonly Counter<double> _credits;
     private readonly Counter<long> _pages;
@@ -26,11 +28,17 @@ internal sealed class GatewayMetrics
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
 
-    private readonly Usage.UsageLedger _usage;
+    // A stale answer is at least one window old (1 s by default) and at most the window plus Jobs:StaleRunningAnswers
+    // (30 s): the default buckets (0 to 10,000) would put nearly all of them in two.
+    private static readonly double[] StaleAgeBuckets = [0.5, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120];
 
-    public GatewayMetrics(IMeterFactory meterFactory, Usage.UsageLedger usage)
+    private readonly Usage.UsageLedger _usage;
+    private readonly TimeProvider _time;
+
+    public GatewayMetrics(IMeterFactory meterFactory, Usage.UsageLedger usage, TimeProvider time)
     {
         _usage = usage;
+        _time = time;
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("gateway.requests", "{request}", "Requests answered, by team and route");
         _cacheHits = meter.CreateCounter<long>("gateway.cache.hits", "{request}", "Job reads answered from the cache");
@@ -41,6 +49,11 @@ internal sealed class GatewayMetrics
         _bytesServed = meter.CreateCounter<long>("gateway.bytes.served", "By", "Response body bytes sent");
         _staleAnswers = meter.CreateCounter<long>(
             "gateway.stale.answers", "{request}", "Reads of a running job answered with its last answer past its window, because no upstream budget slot was free; also counted as shared answers");
+        _staleAnswerAge = meter.CreateHistogram(
+            "gateway.stale.answer.age", "s", "How long before a stale answer was served the upstream gave it",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StaleAgeBuckets });
+        _staleRefreshesInFlight = meter.CreateUpDownCounter<long>(
+            "gateway.stale.refreshes.in_flight", "{refresh}", "Upstream reads started behind stale answers that have not ended yet, most of them waiting for a budget slot");
         _creations = meter.CreateCounter<long>(
             "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded) or answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry)");
         _directHits = meter.CreateCounter<long>(
@@ -83,8 +96,16 @@ internal sealed class GatewayMetrics
         }
     }
 
-    /// <summary>A running job's last answer served stale, with a refresh behind it.</summary>
-    public void StaleAnswer(string team) => _staleAnswers.Add(1, new KeyValuePair<string, object?>("team", team));
+    /// <summary>A running job's last answer, given by the upstream at <paramref name="answeredAt"/>, served stale with a refresh behind it.</summary>
+    public void StaleAnswer(string team, DateTimeOffset answeredAt)
+    {
+        var teamTag = new KeyValuePair<string, object?>("team", team);
+        _staleAnswers.Add(1, teamTag);
+        _staleAnswerAge.Record((_time.GetUtcNow() - answeredAt).TotalSeconds, teamTag);
+    }
+
+    /// <summary>A refresh behind stale answers started (+1) or ended (-1): one per flight, not per stale answer that joined it.</summary>
+    public void StaleRefreshInFlight(int delta) => _staleRefreshesInFlight.Add(delta);
 
     private static string CauseTag(Usage.UsageCounter cause) => cause switch
     {
