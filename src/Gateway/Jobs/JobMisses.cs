@@ -50,9 +50,11 @@ internal sealed class JobMisses(
         }
 
         // A plain read of a running job whose window lapsed never queues for the budget while an answer exists: with no
-        // slot free now it gets the freshest answer there is at once (stale, if nothing newer), and the job is
-        // refreshed behind it by one flight that waits for a slot. Only a job with no answer anywhere waits.
-        if (!fresh && running.Enabled && !budget.JobPollSlotFree && await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
+        // slot free now, or with this job's flight already under way (it may be queued for a slot, or waiting on
+        // another replica's fetch), it gets the freshest answer there is at once (stale, if nothing newer), and the job
+        // is refreshed behind it by that one flight. Only a job with no answer anywhere waits.
+        if (!fresh && running.Enabled && (!budget.JobPollSlotFree || _flights.IsFlying(key)) &&
+            await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
         {
             if (!stale)
             {

@@ -54,6 +54,30 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     }
 
     [Fact]
+    public async Task AReadArrivingWhileTheRefreshWaits_IsAnsweredStaleAtOnce_EvenWithASlotFree()
+    {
+        var job = NewId("pending-");
+        var (_, sent) = await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+
+        // Another replica holds the job's fetch lease, so this replica's refresh waits on that replica's notice.
+        var lease = Gateway.Services.GetRequiredService<RedisKeys>().Lease(global::Gateway.Cluster.JobLeases.Fetch, job);
+        await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
+        await ReadAsync(NewId("pending-"));
+        var (first, _) = await ReadAsync(job);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", first.Header("Cache-Status"));
+
+        // A slot is free again, but the job's flight is still under way: the next read does not join it.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(Gateway.Services.GetRequiredService<global::Gateway.Upstream.UpstreamBudget>().JobPollSlotFree);
+        var (second, body) = await ReadAsync(job);
+        Assert.StartsWith("Gateway; hit; fwd=stale; ttl=-", second.Header("Cache-Status"), StringComparison.Ordinal);
+        Assert.Equal(sent, body);
+        Assert.Equal(1, Upstream.Requests.CountForJob(job));
+        await redis.SendAsync("DEL", lease.ToString());
+    }
+
+    [Fact]
     public async Task AnAnswerPastTheStaleLimit_IsNotServed_TheReadWaitsForASlot()
     {
         var job = NewId("pending-");
