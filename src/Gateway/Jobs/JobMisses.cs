@@ -33,6 +33,9 @@ internal sealed class JobMisses(
 
     private readonly RequestCoalescer<JobRead> _flights = new();
 
+    // The jobs whose plain flight was started by a refresh behind a stale answer, while it lasts.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+
     /// <summary>Readers waiting for an upstream answer right now.</summary>
     public int Waiting => _flights.Waiting;
 
@@ -50,10 +53,12 @@ internal sealed class JobMisses(
         }
 
         // A plain read of a running job whose window lapsed never queues for the budget while an answer exists: with no
-        // slot free now, or with this job's flight already under way (it may be queued for a slot, or waiting on
-        // another replica's fetch), it gets the freshest answer there is at once (stale, if nothing newer), and the job
-        // is refreshed behind it by that one flight. Only a job with no answer anywhere waits.
-        if (!fresh && running.Enabled && (!budget.JobPollSlotFree || _flights.IsFlying(key)) &&
+        // slot free now, or with a refresh of this job already under way behind a stale answer (queued for a slot, or
+        // waiting on another replica's fetch), it gets the freshest answer there is at once (stale, if nothing newer),
+        // and the job is refreshed behind it by that one flight. A flight started by a plain miss is still joined: it
+        // holds a slot and answers in one round trip, and its callers get its fresh answer. Only a job with no answer
+        // anywhere waits.
+        if (!fresh && running.Enabled && (!budget.JobPollSlotFree || _refreshing.ContainsKey(key)) &&
             await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
         {
             if (!stale)
@@ -97,12 +102,14 @@ internal sealed class JobMisses(
     private async Task<JobRead> CountedFlyAsync(string jobId, string key, string team)
     {
         metrics.StaleRefreshInFlight(+1);
+        _refreshing[key] = 0;
         try
         {
             return await FlyAsync(jobId, key, team, fresh: false);
         }
         finally
         {
+            _refreshing.TryRemove(key, out _);
             metrics.StaleRefreshInFlight(-1);
         }
     }
