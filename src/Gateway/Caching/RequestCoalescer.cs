@@ -16,6 +16,9 @@ internal sealed class RequestCoalescer<T>
 
     public int InFlight => _flights.Count;
 
+    /// <summary>Whether a call for <paramref name="key"/> is running now, so a caller would wait for it.</summary>
+    public bool IsFlying(string key) => _flights.ContainsKey(key);
+
     /// <summary>Callers currently waiting on a flight, the first caller of each included.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 

@@ -52,13 +52,14 @@ internal sealed class JobMisses(
             return JobRead.Failed(UpstreamFailure.QuotaExceeded, cache.IsAvailable);
         }
 
-        // A plain read of a running job whose window lapsed never queues for the budget while an answer exists: with no
-        // slot free now, or with a refresh of this job already under way behind a stale answer (queued for a slot, or
-        // waiting on another replica's fetch), it gets the freshest answer there is at once (stale, if nothing newer),
-        // and the job is refreshed behind it by that one flight. A flight started by a plain miss is still joined: it
-        // holds a slot and answers in one round trip, and its callers get its fresh answer. Only a job with no answer
+        // A plain read of a running job whose window lapsed never queues for the budget while an answer exists. A fetch
+        // of the job already under way for a plain miss is joined: it took a slot (or waits on another replica's
+        // fetch) and answers within a round trip, fresh. Otherwise, with no slot free now, or with a refresh of the job
+        // under way behind a stale answer (queued for a slot), the read gets the freshest answer there is at once
+        // (stale, if nothing newer) and the job is refreshed behind it by one flight. Only a job with no answer
         // anywhere waits.
-        if (!fresh && running.Enabled && (!budget.JobPollSlotFree || _refreshing.ContainsKey(key)) &&
+        var refreshing = _refreshing.ContainsKey(key);
+        if (!fresh && running.Enabled && (refreshing || !_flights.IsFlying(key)) && (refreshing || !budget.JobPollSlotFree) &&
             await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
         {
             if (!stale)
