@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Gateway.Redis;
+using Gateway.Telemetry;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Jobs;
@@ -116,6 +119,38 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
         });
 
         Assert.DoesNotContain("fwd=stale", (await read).Response.Header("Cache-Status"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StaleAnswers_RecordTheirAge_AndOneRefreshIsInFlightUntilTheUpstreamAnswers()
+    {
+        // What an operator reads: how old each stale answer was, and how many refreshes behind them still run. This
+        // gateway's own meter factory: other gateways alive in the test process publish meters of the same name.
+        var meters = Gateway.Services.GetRequiredService<IMeterFactory>();
+        using var ages = new MetricCollector<double>(meters, GatewayMetrics.MeterName, "gateway.stale.answer.age");
+        using var refreshes = new MetricCollector<long>(meters, GatewayMetrics.MeterName, "gateway.stale.refreshes.in_flight");
+        long InFlight() => refreshes.GetMeasurementSnapshot().Sum(static m => m.Value);
+
+        var job = NewId("pending-");
+        (await GetJobAsync(job)).Dispose();
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+        (await GetJobAsync(NewId("pending-"))).Dispose();
+
+        // Two stale answers while the budget stays empty: the second joins the first one's refresh.
+        using var first = await GetJobAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(200));
+        using var second = await GetJobAsync(job);
+        Assert.All([first, second], r => Assert.StartsWith("Gateway; hit; fwd=stale;", r.Header("Cache-Status"), StringComparison.Ordinal));
+
+        Assert.Equal([3.5, 3.7], ages.GetMeasurementSnapshot().Select(static m => Math.Round(m.Value, 3)));
+        Assert.All(ages.GetMeasurementSnapshot(), static m => Assert.True(m.Tags.ContainsKey("team")));
+        Assert.Equal(1, InFlight());
+
+        // The next slot lets the refresh read the job; it then leaves the gauge.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.Until(() => Upstream.Requests.CountForJob(job) == 2);
+        await Eventually.Until(() => InFlight() == 0);
+        Assert.Equal(1, refreshes.GetMeasurementSnapshot().Count(static m => m.Value == 1));
     }
 
     private async Task<(HttpResponseMessage Response, byte[] Body)> ReadAsync(string id)
