@@ -66,16 +66,17 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
     public async Task<Owner?[]> FindManyAsync(OwnedKind kind, IReadOnlyList<string> ids)
     {
         var owners = new Owner?[ids.Count];
-        var missing = new List<int>();
+        var missing = new List<(int Index, string Normalised)>();
         for (var i = 0; i < ids.Count; i++)
         {
-            if (_local.TryGetValue(Key(kind, OwnedIds.Normalise(kind, ids[i])), out var record))
+            var normalised = OwnedIds.Normalise(kind, ids[i]);
+            if (_local.TryGetValue(Key(kind, normalised), out var record))
             {
                 owners[i] = Fresh(record.Owner);
             }
             else
             {
-                missing.Add(i);
+                missing.Add((i, normalised));
             }
         }
 
@@ -84,14 +85,14 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
             return owners;
         }
 
-        var redisKeys = missing.Select(i => keys.Owner(kind, OwnedIds.Normalise(kind, ids[i]))).ToArray();
+        var redisKeys = missing.Select(m => keys.Owner(kind, m.Normalised)).ToArray();
         var stored = await redis.TryAsync(async database => await database.StringGetAsync(redisKeys), []);
         for (var j = 0; j < stored.Length; j++)
         {
             if (Fresh(Owner.Deserialize(stored[j])) is { } owner)
             {
-                owners[missing[j]] = owner;
-                _local.TryAdd(Key(kind, OwnedIds.Normalise(kind, ids[missing[j]])), new Record(owner, Mine: false));
+                owners[missing[j].Index] = owner;
+                _local.TryAdd(Key(kind, missing[j].Normalised), new Record(owner, Mine: false));
             }
         }
 

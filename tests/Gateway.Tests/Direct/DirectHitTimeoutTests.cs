@@ -70,6 +70,8 @@ public sealed partial class DirectHitTimeoutTests(DirectHitTimeoutTests.ShortTim
                     return;
                 }
 
+                // The pacing is the behaviour under test (a head trickled against Kestrel's real-time heartbeat, which no
+                // fake clock drives); the wait ends early the moment the server closes.
                 await Task.WhenAny(closed, Task.Delay(100, TestContext.Current.CancellationToken));
             }
 
