@@ -63,7 +63,7 @@ try
     app.UseGatewayKeys();
     app.UseQuotaHeaders();
     app.UseUsageMetrics();
-    app.UseRateLimiter();
+    app.UseTeamCeiling();
     app.MapGatewayHealth();
     app.MapGatewayMetrics();
     app.MapJobs();

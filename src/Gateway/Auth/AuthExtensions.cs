@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Claims;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -15,6 +16,7 @@ internal static class AuthExtensions
         services.AddOptions<GatewayKeyOptions>().BindSettings(GatewayKeyOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayKeyOptions>, GatewayKeyOptionsValidator>();
         services.AddSingleton<GatewayKeys>();
+        services.AddSingleton<FrontDoor>();
         services.AddSingleton<KeyExpiryReporter>();
         services.AddHostedService(static provider => provider.GetRequiredService<KeyExpiryReporter>());
         services.AddAuthorization();
@@ -40,19 +42,32 @@ internal static class AuthExtensions
         // middleware would resolve and initialise a scheme handler per request to do the same (a third of a cache
         // hit's allocations when it did); its authorization (policies, AllowAnonymous) is used as designed.
         var keys = app.Services.GetRequiredService<GatewayKeys>();
-        var time = app.Services.GetRequiredService<TimeProvider>();
+        var frontDoor = app.Services.GetRequiredService<FrontDoor>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
         app.Use(async (context, next) =>
         {
             var match = ConnectionKeyMemo.FindBearer(context, keys);
-            if (match.Entry is { NotAfter: not null })
+            ClaimsPrincipal? principal;
+            if (FrontDoor.Demand(context.GetEndpoint()) is { } required)
             {
-                match = match.At(time.GetUtcNow());
+                // A team endpoint: the one step the direct path takes too. Its refusals are answered further on,
+                // by authorization (key, scope) and by the team ceiling (UseTeamCeiling), in the pipeline's order.
+                var admission = frontDoor.Admit(match, required);
+                Admissions.Keep(context, admission);
+                KeyRefusals.Set(context, admission.Refusal);
+                principal = admission.Team is { } admitted && !ReferenceEquals(admitted, TeamExtensions.AnonymousTeam) ? admitted
+                    : admission.Outcome == AdmissionOutcome.NotATeam ? match.Principal : null;
+            }
+            else
+            {
+                // Open endpoints and those with a policy of their own (the admin endpoints), decided by authorization.
+                match = frontDoor.AsOfNow(match);
+                KeyRefusals.Set(context, match.Refusal);
+                principal = match.Principal;
             }
 
-            if (match.Principal is not { } principal)
+            if (principal is null)
             {
-                KeyRefusals.Set(context, match.Refusal);
                 await next(context);
                 return;
             }

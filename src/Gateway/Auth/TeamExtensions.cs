@@ -14,5 +14,5 @@ internal static class TeamExtensions
     /// </summary>
     public static TeamPrincipal Caller(this HttpContext context) => context.User as TeamPrincipal ?? AnonymousTeam;
 
-    private static readonly TeamPrincipal AnonymousTeam = new(Anonymous, "none", Scope.All);
+    public static readonly TeamPrincipal AnonymousTeam = new(Anonymous, "none", Scope.All);
 }

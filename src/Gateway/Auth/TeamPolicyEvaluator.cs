@@ -31,19 +31,12 @@ internal sealed class TeamPolicyEvaluator(IAuthorizationService authorization) :
     public Task<PolicyAuthorizationResult> AuthorizeAsync(
         AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource)
     {
-        if (!ReferenceEquals(policy, TeamRequired) || context.User is not TeamPrincipal team)
+        if (!ReferenceEquals(policy, TeamRequired) || context.User is not TeamPrincipal)
         {
             return _platform.AuthorizeAsync(policy, authenticationResult, context, resource);
         }
 
-        // Every team endpoint names its scope; the lookup is the endpoint's cached metadata, not a search.
-        var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope ?? Scope.None;
-        if (team.Holds(required))
-        {
-            return Admitted;
-        }
-
-        KeyRefusals.Set(context, KeyRefusal.InsufficientScope);
-        return Refused;
+        // The front door has already decided the scope, once for both paths; this only turns its refusal into the 403.
+        return Admissions.Refused(context) is { Outcome: AdmissionOutcome.ScopeRefused } ? Refused : Admitted;
     }
 }

@@ -19,14 +19,14 @@ internal readonly record struct DirectAnswer(int HeadLength, ReadOnlyMemory<byte
 
 /// <summary>
 /// Decides whether a request head is a cache hit the direct path may answer, with exactly the answer and the
-/// accounting the request pipeline would give it: the key checked as <c>UseGatewayKeys</c> checks it (reloads,
-/// revocation and expiry included), the jobs:read scope, the team's <c>RequestsPerSecond</c> tokens, the quota
-/// fields, then the memory tier's copy with the headers <see cref="JobResponseResult"/> writes. Anything else
-/// (a refusal, a miss, a conditional read) is left to the pipeline, which answers it as it always has.
+/// accounting the request pipeline would give it: the memory tier's copy, if <see cref="JobAccess"/> lets the team
+/// read it, with the headers <see cref="JobResponseResult"/> writes, admitted by the same <see cref="FrontDoor"/> step
+/// the pipeline takes (key with reloads, revocation and expiry; the jobs:read scope; the team's ceiling). Anything
+/// else (a refusal, a miss, a conditional read) is left to the pipeline, which answers it as it always has.
 /// </summary>
 internal sealed class DirectHits(
     GatewayKeys keys,
-    TeamRequestLimiter limits,
+    FrontDoor frontDoor,
     TeamQuotas quotas,
     JobAccess access,
     ResponseCache cache,
@@ -86,15 +86,10 @@ internal sealed class DirectHits(
             return false;
         }
 
+        // Another team's job is the pipeline's to answer, as a job that does not exist; so is every refusal.
         var match = key.Find(head.Authorization, keys);
-        if (match.Entry is { NotAfter: not null })
-        {
-            match = match.At(time.GetUtcNow());
-        }
-
-        // Another team's job is the pipeline's to answer, as a job that does not exist.
-        if (match.Principal is not TeamPrincipal team || !team.Holds(Scope.JobsRead) ||
-            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry || !access.MayRead(team, entry.Owner))
+        if (match.Principal is not TeamPrincipal claimed ||
+            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry || !access.MayRead(claimed, entry.Owner))
         {
             return false;
         }
@@ -125,7 +120,7 @@ internal sealed class DirectHits(
         }
 
         writer.Field("Cache-Status: "u8, CacheStatusHeader.Hit);
-        if (quotas.Any && quotas.View(team.Team) is { } view)
+        if (quotas.Any && quotas.View(claimed.Team) is { } view)
         {
             var (policy, state) = QuotaHeaders.Values(view, time.GetUtcNow());
             writer.Field(QuotaHeaders.PolicyHeader + ": ", policy);
@@ -133,12 +128,14 @@ internal sealed class DirectHits(
         }
 
         writer.Line(""u8);
-        if (writer.Overflowed || !TakeToken(team.Team))
+
+        // Last, once nothing else can turn the hit away: the front door's token is then spent only on an answer sent.
+        if (writer.Overflowed || !frontDoor.Admit(match, Scope.JobsRead).Admitted)
         {
             return false;
         }
 
-        answer = new DirectAnswer(writer.Length, body, team.Team, started);
+        answer = new DirectAnswer(writer.Length, body, claimed.Team, started);
         return true;
     }
 
@@ -146,18 +143,6 @@ internal sealed class DirectHits(
     public void Record(in DirectAnswer answer) =>
         accounting.Count(new AnsweredRequest(answer.Team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK, Served.Hit, answer.Body.Length,
             Throttled: null, Stopwatch.GetElapsedTime(answer.Started), Direct: true));
-
-    // A team past its ceiling is answered by the pipeline, whose limiter refuses it with the usual 429.
-    private bool TakeToken(string team)
-    {
-        if (!limits.Limits(team))
-        {
-            return true;
-        }
-
-        using var lease = limits.ByTeam.AttemptAcquire(team);
-        return lease.IsAcquired;
-    }
 
     private static bool IsPlainHost(ReadOnlySpan<byte> host)
     {

@@ -1,9 +1,7 @@
-using System.Threading.RateLimiting;
 using Gateway.Auth;
 using Gateway.Hosting;
-using Gateway.Jobs;
 using Gateway.Problems;
-using Microsoft.AspNetCore.RateLimiting;
+using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Teams;
@@ -15,18 +13,21 @@ internal static class TeamLimitExtensions
         services.AddOptions<TeamOptions>().BindSettings(TeamOptions.SectionName, static options => options.Teams).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TeamOptions>, TeamOptionsValidator>();
         services.AddSingleton<TeamQuotas>();
-        services.AddRateLimiter(static _ => { });
         services.AddSingleton<TeamRequestLimiter>();
-        services.AddOptions<RateLimiterOptions>().Configure<TeamRequestLimiter>(static (limiter, teams) =>
-        {
-            limiter.GlobalLimiter = teams.ByTeam.WithTranslatedKey<HttpContext>(static context => context.Team(), leaveOpen: true);
-            limiter.OnRejected = static async (rejected, cancellationToken) =>
-            {
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var hint) ? hint : TimeSpan.FromSeconds(1);
-                var problem = GatewayProblems.TeamLimitReached(rejected.HttpContext, Upstream.RetryAfterHint.Bounded(retryAfter, TimeSpan.FromSeconds(1)));
-                await problem.ExecuteAsync(rejected.HttpContext);
-            };
-        });
         return services;
+    }
+
+    /// <summary>
+    /// Answers a request the front door found past its team's <c>RequestsPerSecond</c> ceiling with the 429. The
+    /// token was taken (or not) by the front door; this step sits after the quota headers and the usage counting
+    /// so that the refusal carries the one and is counted by the other.
+    /// </summary>
+    public static WebApplication UseTeamCeiling(this WebApplication app)
+    {
+        app.Use((context, next) =>
+            Admissions.Refused(context) is { Outcome: AdmissionOutcome.CeilingReached } refused
+                ? GatewayProblems.TeamLimitReached(context, RetryAfterHint.Bounded(refused.RetryAfter, TimeSpan.FromSeconds(1))).ExecuteAsync(context)
+                : next(context));
+        return app;
     }
 }
