@@ -25,6 +25,7 @@ internal static class JobEndpoints
         services.AddSingleton<RunningAnswers>();
         services.AddSingleton<JobReader>();
         services.AddSingleton<JobMisses>();
+        services.AddSingleton<RefreshQueue>();
         services.AddSingleton<JobFetch>();
         services.AddSingleton<NoticeReads>();
         services.AddSingleton<JobWatcher>();

@@ -18,6 +18,7 @@ internal sealed class JobMisses(
     JobNotices notices,
     NoticeReads noticeReads,
     JobFetch fetch,
+    RefreshQueue refreshes,
     TeamQuotas quotas,
     UpstreamBudget budget,
     GatewayMetrics metrics,
@@ -32,9 +33,6 @@ internal sealed class JobMisses(
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(250);
 
     private readonly RequestCoalescer<JobRead> _flights = new();
-
-    // The jobs whose plain flight was started by a refresh behind a stale answer, while it lasts.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
 
     /// <summary>Readers waiting for an upstream answer right now.</summary>
     public int Waiting => _flights.Waiting;
@@ -55,10 +53,10 @@ internal sealed class JobMisses(
         // A plain read of a running job whose window lapsed never queues for the budget while an answer exists. A fetch
         // of the job already under way for a plain miss is joined: it took a slot (or waits on another replica's
         // fetch) and answers within a round trip, fresh. Otherwise, with no slot free now, or with a refresh of the job
-        // under way behind a stale answer (queued for a slot), the read gets the freshest answer there is at once
-        // (stale, if nothing newer) and the job is refreshed behind it by one flight. Only a job with no answer
-        // anywhere waits.
-        var refreshing = _refreshing.ContainsKey(key);
+        // queued or under way behind a stale answer, the read gets the freshest answer there is at once (stale, if
+        // nothing newer) and the job is queued for one refresh (RefreshQueue: oldest answer first). Only a job with no
+        // answer anywhere waits.
+        var refreshing = refreshes.Holds(key);
         if (!fresh && running.Enabled && (refreshing || !_flights.IsFlying(key)) && (refreshing || !budget.JobPollSlotFree) &&
             await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
         {
@@ -68,7 +66,7 @@ internal sealed class JobMisses(
             }
 
             metrics.StaleAnswer(team, answer.AnsweredAt);
-            _ = RefreshAsync(jobId, key, team);
+            refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team));
             return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
         }
 
@@ -103,14 +101,12 @@ internal sealed class JobMisses(
     private async Task<JobRead> CountedFlyAsync(string jobId, string key, string team)
     {
         metrics.StaleRefreshInFlight(+1);
-        _refreshing[key] = 0;
         try
         {
             return await FlyAsync(jobId, key, team, fresh: false);
         }
         finally
         {
-            _refreshing.TryRemove(key, out _);
             metrics.StaleRefreshInFlight(-1);
         }
     }

@@ -30,11 +30,13 @@ public sealed class JobOptions
 
     /// <summary>
     /// How old a running job's last answer may be and still be served at once, marked stale, when its window has
-    /// lapsed and no upstream budget slot is free; a refresh is then fetched behind it. Zero: such a read waits for a
-    /// slot, as before. Counted from the moment the upstream answered.
+    /// lapsed and no upstream budget slot is free; the job is then queued for a refresh, oldest answer first. Zero:
+    /// such a read waits for a slot, as before. Counted from the moment the upstream answered. It must cover a whole
+    /// refresh cycle (running jobs polled ÷ <c>Upstream:JobPollsPerSecond</c>): past it, callers wait for slots again.
+    /// Five minutes covers 45,000 polled running jobs at the default budget.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
-    public TimeSpan StaleRunningAnswers { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan StaleRunningAnswers { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Jobs and files the ownership ledger does not know (created before it, or straight at Reducto): <c>Deny</c>

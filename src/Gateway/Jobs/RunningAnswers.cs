@@ -56,8 +56,10 @@ internal sealed class RunningAnswers(
     public bool Enabled => Window > TimeSpan.Zero;
 
     // A refresh under way when the job finished lands within its fetch lease: the budget wait, the upstream timeout
-    // and a second. Marked for that long (and one window more), nothing it brings back is shared.
-    private TimeSpan TerminalMarkLifetime => Window + upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
+    // and a second. Marked for that long, and for as long as what it brought back could be shared (the window) or
+    // served stale (StaleRunningAnswers), nothing it brings back is given out.
+    private TimeSpan TerminalMarkLifetime =>
+        (Window > jobs.Value.StaleRunningAnswers ? Window : jobs.Value.StaleRunningAnswers) + upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
 
     /// <summary>When an answer stops being shared.</summary>
     public DateTimeOffset FreshUntil(RunningAnswer answer) => answer.AnsweredAt + Window;

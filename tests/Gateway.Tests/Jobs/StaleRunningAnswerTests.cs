@@ -26,6 +26,7 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Jobs:PendingFreshness"] = "00:00:03",
+        ["Jobs:StaleRunningAnswers"] = "00:00:30",
         ["Upstream:JobPollsPerSecond"] = "2",
         ["Upstream:Retries"] = "0",
     };
@@ -144,7 +145,7 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
 
         Assert.Equal([3.5, 3.7], ages.GetMeasurementSnapshot().Select(static m => Math.Round(m.Value, 3)));
         Assert.All(ages.GetMeasurementSnapshot(), static m => Assert.True(m.Tags.ContainsKey("team")));
-        Assert.Equal(1, InFlight());
+        await Eventually.Until(() => InFlight() == 1);
 
         // The next slot lets the refresh read the job; it then leaves the gauge.
         _clock.Advance(TimeSpan.FromSeconds(1));

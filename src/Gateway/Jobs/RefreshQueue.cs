@@ -1,0 +1,107 @@
+using System.Diagnostics.Metrics;
+using Gateway.Upstream;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Jobs;
+
+/// <summary>
+/// The refreshes behind stale answers, started a few at a time, the job whose answer is oldest first. A stale read
+/// only queues its job (once, however many callers read it meanwhile) and is answered at once; so a replica polled
+/// for more running jobs than its budget refreshes reads each in turn, never holding more reads in the budget's
+/// queue than it can answer within <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody
+/// reads is never queued.
+/// </summary>
+internal sealed class RefreshQueue
+{
+    private readonly Lock _lock = new();
+    private readonly PriorityQueue<Refresh, DateTimeOffset> _queue = new();
+    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
+    private readonly int _concurrency;
+    private int _running;
+
+    public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters)
+    {
+        // About a tenth of a second's budget in flight: enough to keep the budget spent at upstream round trips of up to
+        // 100 ms, few enough that none waits near BudgetWait for its slot.
+        _concurrency = Math.Clamp(upstream.Value.JobPollsPerSecond / 10, 2, 64);
+        meters.Create(Telemetry.GatewayMetrics.MeterName).CreateObservableGauge(
+            "gateway.refreshes.waiting", () => Waiting, "{job}", "Running jobs queued for a refresh behind a stale answer, not yet started");
+    }
+
+    /// <summary>Jobs queued and not yet started.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Whether a refresh of the job <paramref name="key"/> is queued or running.</summary>
+    public bool Holds(string key)
+    {
+        lock (_lock)
+        {
+            return _queued.Contains(key);
+        }
+    }
+
+    /// <summary>Queues <paramref name="refresh"/> for the job <paramref name="key"/> unless one is queued or running.</summary>
+    /// <param name="answeredAt">When the answer being served was given: the oldest goes first.</param>
+    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh)
+    {
+        Refresh first;
+        lock (_lock)
+        {
+            if (!_queued.Add(key))
+            {
+                return;
+            }
+
+            _queue.Enqueue(new Refresh(key, refresh), answeredAt);
+            if (_running >= _concurrency)
+            {
+                return;
+            }
+
+            // Taken here, not by the new task when it runs, so the order never depends on when a thread is free.
+            _running++;
+            first = _queue.Dequeue();
+        }
+
+        // Off the caller's thread: the stale answer must not wait for the refresh's first steps.
+        _ = Task.Run(() => PumpAsync(first));
+    }
+
+    private async Task PumpAsync(Refresh next)
+    {
+        while (true)
+        {
+            try
+            {
+                await next.Run();
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _queued.Remove(next.Key);
+                }
+            }
+
+            lock (_lock)
+            {
+                if (!_queue.TryDequeue(out next, out _))
+                {
+                    _running--;
+                    return;
+                }
+            }
+        }
+    }
+
+    private readonly record struct Refresh(string Key, Func<Task> Run);
+}

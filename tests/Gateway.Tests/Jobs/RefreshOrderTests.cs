@@ -1,0 +1,70 @@
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Jobs;
+
+/// <summary>
+/// The refreshes behind stale answers (<c>RefreshQueue</c>): queued once per job however often it is read, started a
+/// few at a time, the oldest answer first, and never for a job nobody reads. Driven by a fake clock, which the upstream
+/// budget refills on: one job poll a second, so each step of the clock lets exactly one refresh read the upstream.
+/// </summary>
+public sealed class RefreshOrderTests : GatewayTest
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+
+    protected override TimeProvider? Time => _clock;
+
+    // Two job polls a second: a bucket of one slot, one more a second; two refreshes in flight at most.
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Jobs:PendingFreshness"] = "00:00:03",
+        ["Upstream:JobPollsPerSecond"] = "2",
+        ["Upstream:BudgetWait"] = "00:00:30",
+        ["Upstream:Retries"] = "0",
+    };
+
+    [Fact]
+    public async Task StaleJobs_AreRefreshedOldestAnswerFirst_OnceEach_AndAnUnreadJobNever()
+    {
+        // Five running jobs answered a second apart (one slot a second), and one more that nobody reads again.
+        var jobs = Enumerable.Range(1, 5).Select(static i => NewId($"pending-order{i}-")).ToArray();
+        var unread = NewId("pending-unread-");
+        foreach (var job in jobs.Append(unread))
+        {
+            (await GetJobAsync(job)).Dispose();
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // Every window has lapsed; another job's read takes the one slot the bucket holds.
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        (await GetJobAsync(NewId("pending-"))).Dispose();
+        var before = Upstream.Requests.All.Count;
+
+        // Read youngest first, each twice: the two refreshes the queue runs at once take the first two, and wait for
+        // slots; the other three wait in the queue, whatever order they were read in.
+        foreach (var job in jobs.Reverse().SelectMany(static job => new[] { job, job }))
+        {
+            using var stale = await GetJobAsync(job);
+            Assert.StartsWith("Gateway; hit; fwd=stale;", stale.Header("Cache-Status"), StringComparison.Ordinal);
+        }
+
+        for (var step = 1; step <= jobs.Length; step++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.Until(() => Refreshed(before).Count == step, because: $"refresh {step} reads the upstream");
+        }
+
+        var order = Refreshed(before);
+        Assert.Equal(new[] { jobs[3], jobs[4] }.Order(StringComparer.Ordinal), order.Take(2).Order(StringComparer.Ordinal));
+        Assert.Equal([jobs[0], jobs[1], jobs[2]], order.Skip(2));
+
+        // One more slot, and nothing queued takes it: each job was refreshed once, and the unread job not at all.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        (await GetJobAsync(NewId("pending-"))).Dispose();
+        Assert.Equal(jobs.Length, Refreshed(before).Count);
+        Assert.Equal(1, Upstream.Requests.CountForJob(unread));
+    }
+
+    private List<string> Refreshed(int before) =>
+        [.. Upstream.Requests.All.Skip(before).Select(static r => r.Path["/job/".Length..]).Where(static id => id.StartsWith("pending-order", StringComparison.Ordinal))];
+}
