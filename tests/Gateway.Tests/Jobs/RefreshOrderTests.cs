@@ -65,6 +65,38 @@ public sealed class RefreshOrderTests : GatewayTest
         Assert.Equal(1, Upstream.Requests.CountForJob(unread));
     }
 
+    [Fact]
+    public async Task TenTimesMoreJobsThanTheBudget_AreEachRefreshedEveryCycle_NoneStarves()
+    {
+        // 20 running jobs polled every second against one upstream read a second: a refresh period of 20 s.
+        var jobs = Enumerable.Range(1, 20).Select(static i => NewId($"pending-cycle{i}-")).ToArray();
+        foreach (var job in jobs)
+        {
+            (await GetJobAsync(job)).Dispose();
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var oldest = TimeSpan.Zero;
+        for (var second = 0; second < 60; second++)
+        {
+            foreach (var job in jobs)
+            {
+                using var answer = await GetJobAsync(job);
+                Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+                oldest = answer.Headers.Age is { } age && age > oldest ? age : oldest;
+            }
+
+            // One slot a second: exactly one queued refresh reads the upstream before the next round.
+            var reads = Upstream.Requests.Count;
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.Until(() => Upstream.Requests.Count == reads + 1, because: $"second {second}'s slot is spent on a refresh");
+        }
+
+        // Every job read again at least twice in 60 s, and no answer served older than the period plus the window.
+        Assert.All(jobs, job => Assert.InRange(Upstream.Requests.CountForJob(job), 3, 5));
+        Assert.InRange(oldest, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20 + 3 + 1));
+    }
+
     private List<string> Refreshed(int before) =>
         [.. Upstream.Requests.All.Skip(before).Select(static r => r.Path["/job/".Length..]).Where(static id => id.StartsWith("pending-order", StringComparison.Ordinal))];
 }
