@@ -19,6 +19,7 @@ internal sealed class JobWatcher
     private readonly Dictionary<string, JobWatch> _watches = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly JobReader _reader;
+    private readonly RefreshQueue _refreshes;
     private readonly JobNotices _notices;
     private readonly NoticeReads _noticeReads;
     private readonly RedisKeys _keys;
@@ -29,6 +30,7 @@ internal sealed class JobWatcher
 
     public JobWatcher(
         JobReader reader,
+        RefreshQueue refreshes,
         JobNotices notices,
         NoticeReads noticeReads,
         RedisKeys keys,
@@ -39,6 +41,7 @@ internal sealed class JobWatcher
         IMeterFactory meters)
     {
         _reader = reader;
+        _refreshes = refreshes;
         _notices = notices;
         _noticeReads = noticeReads;
         _keys = keys;
@@ -158,6 +161,7 @@ internal sealed class JobWatcher
         var key = _keys.ForJob(watch.JobId);
         using var subscription = _notices.Subscribe(watch.JobId, notice => _ = OfferAsync(watch, notice, key));
         var interval = _options.Value.WatchInterval;
+        var polledAt = _time.GetUtcNow();
         try
         {
             while (true)
@@ -172,7 +176,13 @@ internal sealed class JobWatcher
                     }
                 }
 
-                if (await _reader.PollAsync(watch.JobId, team, interval) is { } read)
+                // In turn with the replica's other reads of running jobs, so thousands of watched jobs share the budget
+                // in order instead of each racing for a slot on its own timer.
+                var pollInterval = interval;
+                var read = await _refreshes.PollForWaitersAsync(watch.JobId, polledAt, _options.Value.MaxWatchInterval,
+                    () => _reader.PollAsync(watch.JobId, team, pollInterval));
+                polledAt = _time.GetUtcNow();
+                if (read is not null)
                 {
                     watch.Offer(read);
                 }

@@ -5,11 +5,12 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Jobs;
 
 /// <summary>
-/// The refreshes behind stale answers, started a few at a time, the job whose answer is oldest first. A stale read
-/// only queues its job (once, however many callers read it meanwhile) and is answered at once; so a replica polled
-/// for more running jobs than its budget refreshes reads each in turn, never holding more reads in the budget's
-/// queue than it can answer within <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody
-/// reads is never queued.
+/// This replica's reads of running jobs made for callers who are not waiting on them: the refreshes behind stale
+/// answers and the long-poll watchers' polls, started a few at a time, the job whose answer is oldest first (a job
+/// with waiting callers counted older by <see cref="JobOptions.MaxWatchInterval"/>). A stale read only queues its job
+/// (once, however many callers read it meanwhile) and is answered at once; so a replica polled for more running jobs
+/// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
+/// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
 /// </summary>
 internal sealed class RefreshQueue
 {
@@ -25,7 +26,7 @@ internal sealed class RefreshQueue
         // 100 ms, few enough that none waits near BudgetWait for its slot.
         _concurrency = Math.Clamp(upstream.Value.JobPollsPerSecond / 10, 2, 64);
         meters.Create(Telemetry.GatewayMetrics.MeterName).CreateObservableGauge(
-            "gateway.refreshes.waiting", () => Waiting, "{job}", "Running jobs queued for a refresh behind a stale answer, not yet started");
+            "gateway.refreshes.waiting", () => Waiting, "{job}", "Running jobs queued for a refresh behind a stale answer or a long-poll watcher's poll, not yet started");
     }
 
     /// <summary>Jobs queued and not yet started.</summary>
@@ -51,20 +52,49 @@ internal sealed class RefreshQueue
 
     /// <summary>Queues <paramref name="refresh"/> for the job <paramref name="key"/> unless one is queued or running.</summary>
     /// <param name="answeredAt">When the answer being served was given: the oldest goes first.</param>
-    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh)
+    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh) => Schedule(key, answeredAt, refresh);
+
+    /// <summary>
+    /// Runs one watcher's poll (<c>Prefer: wait</c>) in turn with the refreshes: ranked as if the job's last answer were
+    /// <paramref name="boost"/> older than it is, so a job with callers waiting goes ahead of plain-polled jobs answered
+    /// up to that much earlier, and a plain-polled job is still never starved by waiting ones.
+    /// </summary>
+    /// <param name="polledAt">When the watch last polled (or started).</param>
+    public Task<JobRead?> PollForWaitersAsync(string key, DateTimeOffset polledAt, TimeSpan boost, Func<Task<JobRead?>> poll)
+    {
+        var done = new TaskCompletionSource<JobRead?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = Schedule(WaitersPrefix + key, polledAt - boost, async () =>
+        {
+            try
+            {
+                done.TrySetResult(await poll());
+            }
+            catch (Exception exception)
+            {
+                done.TrySetException(exception);
+            }
+        });
+
+        // One watch per job polls one at a time, so its key is never queued twice; were it, the running poll answers.
+        return queued ? done.Task : Task.FromResult<JobRead?>(null);
+    }
+
+    private const string WaitersPrefix = "wait:";
+
+    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run)
     {
         Refresh first;
         lock (_lock)
         {
             if (!_queued.Add(key))
             {
-                return;
+                return false;
             }
 
-            _queue.Enqueue(new Refresh(key, refresh), answeredAt);
+            _queue.Enqueue(new Refresh(key, run), rank);
             if (_running >= _concurrency)
             {
-                return;
+                return true;
             }
 
             // Taken here, not by the new task when it runs, so the order never depends on when a thread is free.
@@ -74,6 +104,7 @@ internal sealed class RefreshQueue
 
         // Off the caller's thread: the stale answer must not wait for the refresh's first steps.
         _ = Task.Run(() => PumpAsync(first));
+        return true;
     }
 
     private async Task PumpAsync(Refresh next)
