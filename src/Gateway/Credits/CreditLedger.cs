@@ -49,6 +49,7 @@ internal sealed partial class CreditLedger(
 
     // Credits (thousandths) this replica booked itself, by team and month: a budget's figure without Redis.
     private readonly ConcurrentDictionary<(string Team, string Month), long> _ownMonth = new();
+    private readonly ConcurrentDictionary<(string Team, string Month), long> _ownSaved = new();
     private bool _marked;
 
     /// <summary>This process's name for its mark in Redis; a restarted replica starts a new one.</summary>
@@ -219,6 +220,7 @@ internal sealed partial class CreditLedger(
 
         if (booking.Saved)
         {
+            _ownSaved.AddOrUpdate((booking.Team, Month(booking.At)), booking.Millicredits, (_, sum) => sum + booking.Millicredits);
             metrics.CreditsSaved(booking.Team, booking.Millicredits / 1000.0);
             return;
         }

@@ -33,4 +33,5 @@ internal sealed record KeyCredits(string KeyId, CreditFigures Today, CreditFigur
 internal sealed record CreditBudgetReport(decimal CreditsPerMonth, decimal Used, int? WarnPercent, bool Exceeded, DateTimeOffset ResetsAt);
 
 /// <summary>A team's credits this month (UTC) and, when it has a budget, how much of it they use (1 is the hard line).</summary>
-internal sealed record TeamMonthCredits(string Team, decimal Credits, decimal? CreditsPerMonth, double? UsedRatio, int? WarnPercent);
+/// <param name="CreditsSaved">What reuse of the team's completed jobs saved this month; not part of the budget.</param>
+internal sealed record TeamMonthCredits(string Team, decimal Credits, decimal? CreditsPerMonth, double? UsedRatio, int? WarnPercent, decimal CreditsSaved);

@@ -56,6 +56,23 @@ public sealed class ReuseCreditsTests(RedisServer redis)
             .Select(static line => line.Split(',')).Where(static row => row[0] == "team-a").ToArray();
         Assert.Equal(7.25m, rows.Sum(static r => decimal.Parse(r[5], CultureInfo.InvariantCulture)));
         Assert.Equal(14.5m, rows.Sum(static r => decimal.Parse(r[6], CultureInfo.InvariantCulture)));
+
+        // The operations page: the hour's reused creations per team, and the month's credits saved beside those spent.
+        foreach (var each in set.Replicas)
+        {
+            await each.Services.GetRequiredService<global::Gateway.Usage.UsageLedger>().FlushAsync();
+        }
+
+        var replica = set.Replicas[1];
+        await replica.Services.GetRequiredService<global::Gateway.Operations.OperationsSampler>().SampleAsync();
+        await replica.Services.GetRequiredService<global::Gateway.Credits.CreditBudgets>().RefreshAsync();
+        using var overviewResponse = await set.Clients[1].SendAsync(Request(HttpMethod.Get, "/admin/overview", GatewayFactory.AdminKey), Cancel);
+        using var overview = JsonDocument.Parse(await overviewResponse.Content.ReadAsStringAsync(Cancel));
+        var series = overview.RootElement.GetProperty("teams").EnumerateArray().Single(static t => t.GetProperty("team").GetString() == "team-a");
+        Assert.Equal(2, series.GetProperty("creations").GetProperty("reused").EnumerateArray().Sum(static v => v.GetInt64()));
+        Assert.Equal(1, series.GetProperty("creations").GetProperty("forwarded").EnumerateArray().Sum(static v => v.GetInt64()));
+        var monthCredits = overview.RootElement.GetProperty("credits").EnumerateArray().Single(static t => t.GetProperty("team").GetString() == "team-a");
+        Assert.Equal((7.25m, 14.5m), (monthCredits.GetProperty("credits").GetDecimal(), monthCredits.GetProperty("creditsSaved").GetDecimal()));
     }
 
     [Fact]
