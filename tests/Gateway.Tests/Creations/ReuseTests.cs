@@ -44,9 +44,7 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
         var (_, job) = await CreateAsync(Client, body);
         var (again, other) = await CreateAsync(Client, body);
 
-        Assert.NotEqual(job, other);
-        Assert.Null(Reused(again));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(new(job, again, other));
     }
 
     [Theory]
@@ -67,27 +65,16 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
     public async Task AnyOutputAffectingField_Changed_CreatesANewJob(string path, string value)
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        var (changed, other) = await CreateAsync(Client, With(NewBody(body["input"]!.GetValue<string>()), path, value));
-
-        Assert.NotEqual(job, other);
-        Assert.Null(Reused(changed));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(await AfterCompletedAsync(body, With(NewBody(body["input"]!.GetValue<string>()), path, value)));
     }
 
     [Fact]
     public async Task AnotherRoute_CreatesANewJob()
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        var (other, _) = await CreateAsync(Client, body, path: "/extract_async");
-
-        Assert.Null(Reused(other));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(await AfterCompletedAsync(body, body, path: "/extract_async"));
     }
 
     [Theory]
@@ -99,59 +86,38 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
     public async Task OnlyDeliveryOptions_Changed_StillReuse(string path, string value)
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        var (reused, again) = await CreateAsync(Client, With(NewBody(body["input"]!.GetValue<string>()), path, value));
-
-        Assert.Equal(job, again);
-        Assert.Equal(job, Reused(reused));
-        Assert.Equal(1, Upstream.Creations.Count);
+        AssertReused(await AfterCompletedAsync(body, With(NewBody(body["input"]!.GetValue<string>()), path, value)));
     }
 
     [Fact]
     public async Task AnotherTeam_WithReuseOn_NeverGetsTheJob()
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        var (teamB, other) = await CreateAsync(Client, body, TeamB);
-
-        Assert.NotEqual(job, other);
-        Assert.Null(Reused(teamB));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(await AfterCompletedAsync(body, body, asker: TeamB));
     }
 
     [Fact]
     public async Task ReuseIsOffByDefault()
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body, TeamC);
-        await CompleteAsync(Client, Upstream, job, TeamC);
 
-        var (again, other) = await CreateAsync(Client, body, TeamC);
-
-        Assert.NotEqual(job, other);
-        Assert.Null(Reused(again));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(await AfterCompletedAsync(body, body, creator: TeamC));
     }
 
     [Fact]
     public async Task NoCache_CreatesANewJob_WhichLaterRequestsThenGet()
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
+        var fresh = await AfterCompletedAsync(body, body, configure: static request => request.Headers.CacheControl = new() { NoCache = true });
+        AssertCreatedAnew(fresh);
+        await CompleteAsync(Client, Upstream, fresh.AgainJob);
 
-        var (fresh, newer) = await CreateAsync(Client, body, configure: static request => request.Headers.CacheControl = new() { NoCache = true });
-        Assert.NotEqual(job, newer);
-        Assert.Null(Reused(fresh));
-        await CompleteAsync(Client, Upstream, newer);
         var (reused, again) = await CreateAsync(Client, body);
 
-        Assert.Equal(newer, again);
-        Assert.Equal(newer, Reused(reused));
+        Assert.Equal(fresh.AgainJob, again);
+        Assert.Equal(fresh.AgainJob, Reused(reused));
         Assert.Equal(2, Upstream.Creations.Count);
     }
 
@@ -164,9 +130,7 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
 
         var (again, other) = await CreateAsync(Client, body);
 
-        Assert.NotEqual(job, other);
-        Assert.Null(Reused(again));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(new(job, again, other));
     }
 
     [Theory]
@@ -178,13 +142,8 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
     public async Task APresignedUrl_IsNeverReused(string query)
     {
         var body = NewBody("https://bucket.example.com/" + Guid.NewGuid().ToString("N") + ".pdf?" + query);
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        var (again, _) = await CreateAsync(Client, body);
-
-        Assert.Null(Reused(again));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(await AfterCompletedAsync(body, body));
     }
 
     [Fact]
@@ -260,24 +219,41 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
             Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
         }
 
-        var (again, _) = await CreateAsync(Client, body);
+        var (again, other) = await CreateAsync(Client, body);
 
-        Assert.Null(Reused(again));
-        Assert.Equal(2, Upstream.Creations.Count);
+        AssertCreatedAnew(new(job, again, other));
     }
 
     [Fact]
     public async Task ASynchronousRoute_IsNeverAnsweredByReuse()
     {
         var body = NewBody();
-        var (_, job) = await CreateAsync(Client, body);
-        await CompleteAsync(Client, Upstream, job);
 
-        using var sync = await Client.SendAsync(Request(HttpMethod.Post, "/parse", TeamA, Json(body.ToJsonString())), Cancel);
+        AssertCreatedAnew(await AfterCompletedAsync(body, body, path: "/parse"));
+    }
 
-        Assert.Equal(HttpStatusCode.OK, sync.StatusCode);
-        Assert.Null(Reused(sync));
+    /// <summary>Creates <paramref name="body"/>'s job as <paramref name="creator"/>, has it Complete, then sends <paramref name="again"/>.</summary>
+    private async Task<Outcome> AfterCompletedAsync(
+        JsonNode body, JsonNode again, string creator = TeamA, string? asker = null, string path = "/parse_async", Action<HttpRequestMessage>? configure = null)
+    {
+        var (_, job) = await CreateAsync(Client, body, creator);
+        await CompleteAsync(Client, Upstream, job, creator);
+        var (answer, againJob) = await CreateAsync(Client, again, asker ?? creator, path, configure);
+        return new Outcome(job, answer, againJob);
+    }
+
+    private void AssertCreatedAnew(Outcome outcome)
+    {
+        Assert.NotEqual(outcome.Job, outcome.AgainJob);
+        Assert.Null(Reused(outcome.Again));
         Assert.Equal(2, Upstream.Creations.Count);
+    }
+
+    private void AssertReused(Outcome outcome)
+    {
+        Assert.Equal(outcome.Job, outcome.AgainJob);
+        Assert.Equal(outcome.Job, Reused(outcome.Again));
+        Assert.Equal(1, Upstream.Creations.Count);
     }
 
     private async Task<string> UploadAsync(byte[] bytes, string fileName)
@@ -288,4 +264,7 @@ public sealed class ReuseTests(RedisServer redis) : GatewayTest
         using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
         return json.RootElement.GetProperty("file_id").GetString()!;
     }
+
+    /// <summary>The first job, and the answer to the request sent after it completed.</summary>
+    private sealed record Outcome(string Job, HttpResponseMessage Again, string AgainJob);
 }
