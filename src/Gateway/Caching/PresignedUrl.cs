@@ -16,6 +16,9 @@ internal static class PresignedUrl
         Unparsed,
     }
 
+    /// <summary>Whether <paramref name="url"/> carries a signature of any of the forms above.</summary>
+    public static bool IsSigned(string url) => TryGetExpiry(url, out _) != Kind.NotSigned;
+
     public static Kind TryGetExpiry(string url, out DateTimeOffset expiresAt)
     {
         expiresAt = default;
@@ -48,13 +51,15 @@ internal static class PresignedUrl
             var value = Uri.UnescapeDataString(pair[(eq + 1)..].ToString());
             if (name.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase))
             {
-                amz |= name.Equals("X-Amz-Signature", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Amz-Expires", StringComparison.OrdinalIgnoreCase);
+                amz |= name.Equals("X-Amz-Signature", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Amz-Expires", StringComparison.OrdinalIgnoreCase) ||
+                    name.Equals("X-Amz-Credential", StringComparison.OrdinalIgnoreCase);
                 if (name.Equals("X-Amz-Date", StringComparison.OrdinalIgnoreCase)) amzDate = value;
                 if (name.Equals("X-Amz-Expires", StringComparison.OrdinalIgnoreCase)) amzExpires = value;
             }
             else if (name.StartsWith("X-Goog-", StringComparison.OrdinalIgnoreCase))
             {
-                goog |= name.Equals("X-Goog-Signature", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Goog-Expires", StringComparison.OrdinalIgnoreCase);
+                goog |= name.Equals("X-Goog-Signature", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Goog-Expires", StringComparison.OrdinalIgnoreCase) ||
+                    name.Equals("X-Goog-Credential", StringComparison.OrdinalIgnoreCase);
                 if (name.Equals("X-Goog-Date", StringComparison.OrdinalIgnoreCase)) googDate = value;
                 if (name.Equals("X-Goog-Expires", StringComparison.OrdinalIgnoreCase)) googExpires = value;
             }

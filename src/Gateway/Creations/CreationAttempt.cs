@@ -22,6 +22,9 @@ internal sealed class CreationAttempt(HttpContext context, CreationGate gate, st
 
     public string Route => route;
 
+    /// <summary>What an upload holds, learnt as its bytes pass, when its team reuses jobs; null otherwise.</summary>
+    public UploadContentHash? UploadContent { get; internal set; }
+
     /// <summary>The answer already decided (a replay or a refusal): send it, and send nothing upstream.</summary>
     public IResult? Settled { get; private set; }
 

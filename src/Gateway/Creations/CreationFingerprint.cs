@@ -19,7 +19,8 @@ internal static class CreationFingerprint
     }
 
     /// <summary>Hashes a body that can be read again (a job-creating body, already read whole), and rewinds it.</summary>
-    public static async Task<byte[]> OfSeekableAsync(string route, Stream body, CancellationToken cancellationToken)
+    /// <param name="content">Fed the same bytes, when an upload's document is wanted too.</param>
+    public static async Task<byte[]> OfSeekableAsync(string route, Stream body, UploadContentHash? content, CancellationToken cancellationToken)
     {
         using var hash = Begin(route);
         body.Position = 0;
@@ -28,6 +29,7 @@ internal static class CreationFingerprint
         while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             hash.AppendData(chunk, 0, read);
+            content?.Append(chunk.AsSpan(0, read));
         }
 
         body.Position = 0;
@@ -38,7 +40,7 @@ internal static class CreationFingerprint
     /// Copies a body that streams (an upload) to a temporary file, hashing it on the way: a retry must be compared
     /// before it is sent, and a 100 MiB upload must not sit in memory. The file is deleted when the request ends.
     /// </summary>
-    public static async Task<(byte[] Fingerprint, Stream Copy)> SpoolAsync(string route, Stream body, CancellationToken cancellationToken)
+    public static async Task<(byte[] Fingerprint, Stream Copy)> SpoolAsync(string route, Stream body, UploadContentHash? content, CancellationToken cancellationToken)
     {
         using var hash = Begin(route);
         var file = new FileStream(Path.Combine(Path.GetTempPath(), "gateway-upload-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
@@ -48,6 +50,7 @@ internal static class CreationFingerprint
         while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             hash.AppendData(chunk, 0, read);
+            content?.Append(chunk.AsSpan(0, read));
             await file.WriteAsync(chunk.AsMemory(0, read), cancellationToken);
         }
 

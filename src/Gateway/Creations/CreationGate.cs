@@ -17,7 +17,8 @@ namespace Gateway.Creations;
 /// that is in; a new call registers itself so that its own repeats find it.
 /// </summary>
 internal sealed class CreationGate(
-    CreationStore store, RedisKeys keys, IOptions<CreationOptions> options, TimeProvider time, IHostApplicationLifetime host, GatewayMetrics metrics, ILogger<CreationGate> logger)
+    CreationStore store, RedisKeys keys, IOptions<CreationOptions> options, TimeProvider time, IHostApplicationLifetime host, GatewayMetrics metrics,
+    JobReuse reuse, ILogger<CreationGate> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string RetryCountHeader = "x-stainless-retry-count";
@@ -58,15 +59,23 @@ internal sealed class CreationGate(
             idempotencyKey = values[0];
         }
 
+        // What an upload holds is learnt from the same single pass over its bytes, for a team that reuses jobs.
+        var content = role == OwnershipRole.CreatesFile && reuse.EnabledFor(team) ? UploadContentHash.For(request) : null;
+        if (content is not null)
+        {
+            attempt.UploadContent = content;
+            context.Response.RegisterForDispose(content);
+        }
+
         var retry = int.TryParse(request.Headers[RetryCountHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1;
         byte[] fingerprint;
         if (request.Body.CanSeek)
         {
-            fingerprint = await CreationFingerprint.OfSeekableAsync(route, request.Body, context.RequestAborted);
+            fingerprint = await CreationFingerprint.OfSeekableAsync(route, request.Body, content, context.RequestAborted);
         }
         else if (idempotencyKey is not null || retry)
         {
-            var (hash, copy) = await CreationFingerprint.SpoolAsync(route, request.Body, context.RequestAborted);
+            var (hash, copy) = await CreationFingerprint.SpoolAsync(route, request.Body, content, context.RequestAborted);
             context.Response.RegisterForDisposeAsync(copy);
             request.Body = copy;
             fingerprint = hash;
@@ -74,7 +83,7 @@ internal sealed class CreationGate(
         else
         {
             // A first upload streams: it is registered once its last byte has been read, before Reducto can answer.
-            request.Body = new HashingRequestBody(request.Body, route,
+            request.Body = new HashingRequestBody(request.Body, route, content,
                 hash => attempt.ClaimAsync(keys.CreationRetry(team, Convert.ToHexStringLower(hash)), hash, exclusive: false, Options.RetryWindow));
             return attempt;
         }

@@ -10,6 +10,8 @@ internal static class CreationsExtensions
         services.AddOptionsWithValidateOnStart<CreationOptions, CreationOptionsValidator>().BindSettings(CreationOptions.SectionName);
         services.AddSingleton<CreationStore>();
         services.AddSingleton<CreationGate>();
+        services.AddSingleton<CompletedJobs>();
+        services.AddSingleton<JobReuse>();
         return services;
     }
 }

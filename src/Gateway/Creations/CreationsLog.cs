@@ -8,6 +8,7 @@ internal static partial class CreationsLog
     public const int StillInFlightId = 10003;
     public const int OutlivedCallerId = 10004;
     public const int NotKeptId = 10005;
+    public const int ReusedId = 10006;
 
     [LoggerMessage(ReplayedId, LogLevel.Information, "Answered a {Route} creation by team {Team} with an earlier attempt's answer ({Reason}); nothing was sent upstream", EventName = "CreationReplayed")]
     public static partial void Replayed(this ILogger logger, string route, string team, string reason);
@@ -23,4 +24,7 @@ internal static partial class CreationsLog
 
     [LoggerMessage(NotKeptId, LogLevel.Debug, "A {Route} creation's answer ({StatusCode}) was not kept for replay: {Reason}", EventName = "CreationNotKept")]
     public static partial void NotKept(this ILogger logger, string route, int statusCode, string reason);
+
+    [LoggerMessage(ReusedId, LogLevel.Information, "Answered a {Route} creation by team {Team} with its earlier Completed job {JobId}; nothing was sent upstream", EventName = "CreationReused")]
+    public static partial void Reused(this ILogger logger, string route, string team, string jobId);
 }

@@ -1,11 +1,11 @@
 namespace Gateway.Creations;
 
 /// <summary>
-/// A first attempt's upload body as the forwarder reads it: passed through unchanged, hashed on the way, and once its
-/// end is read (before the upstream can answer) the creation is registered under that hash, so a retry with the same
-/// bytes can find it. Nothing is buffered.
+/// A first attempt's upload body as the forwarder reads it: passed through unchanged, hashed on the way (and, for reuse,
+/// its file part too), and once its end is read (before the upstream can answer) the creation is registered under that
+/// hash, so a retry with the same bytes can find it. Nothing is buffered.
 /// </summary>
-internal sealed class HashingRequestBody(Stream inner, string route, Func<byte[], Task> atEnd) : Stream
+internal sealed class HashingRequestBody(Stream inner, string route, UploadContentHash? content, Func<byte[], Task> atEnd) : Stream
 {
     private readonly System.Security.Cryptography.IncrementalHash _hash = CreationFingerprint.Begin(route);
     private bool _ended;
@@ -31,6 +31,7 @@ internal sealed class HashingRequestBody(Stream inner, string route, Func<byte[]
         if (read > 0)
         {
             _hash.AppendData(buffer.Span[..read]);
+            content?.Append(buffer.Span[..read]);
         }
         else if (!_ended && buffer.Length > 0)
         {

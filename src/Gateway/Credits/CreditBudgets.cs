@@ -20,7 +20,7 @@ internal sealed class CreditBudgets
     private readonly ILogger<CreditBudgets> _logger;
     private readonly Dictionary<string, (long Limit, int? WarnPercent)> _budgets;
     private readonly ConcurrentDictionary<(string Team, string Month), byte> _warned = new();
-    private volatile Snapshot _snapshot = new(string.Empty, DateTimeOffset.MinValue, new(StringComparer.Ordinal));
+    private volatile Snapshot _snapshot = Snapshot.Empty(string.Empty);
 
     public CreditBudgets(CreditLedger ledger, IOptions<TeamOptions> teams, IOptions<CreditOptions> options, IMeterFactory meters, TimeProvider time, ILogger<CreditBudgets> logger)
     {
@@ -90,7 +90,7 @@ internal sealed class CreditBudgets
         var totals = _ledger.Configured ? await _ledger.ReadMonthTotalsAsync(month) : null;
         if (totals is not null || _snapshot.Month != month)
         {
-            _snapshot = new Snapshot(month, totals is null ? DateTimeOffset.MinValue : now, new(totals ?? [], StringComparer.Ordinal));
+            _snapshot = Snapshot.Of(month, now, totals);
         }
 
         foreach (var team in _budgets.Keys)
@@ -117,12 +117,15 @@ internal sealed class CreditBudgets
             }
         }
 
-        return [.. used.Keys.Concat(_budgets.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(team =>
+        var saved = !_ledger.Configured ? _ledger.OwnSavedMonthTotals(month)
+            : snapshot.Month == month ? snapshot.Saved : new Dictionary<string, long>(StringComparer.Ordinal);
+        return [.. used.Keys.Concat(saved.Keys).Concat(_budgets.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(team =>
         {
             var millicredits = used.GetValueOrDefault(team);
+            var creditsSaved = saved.GetValueOrDefault(team) / 1000m;
             return _budgets.TryGetValue(team, out var budget)
-                ? new TeamMonthCredits(team, millicredits / 1000m, budget.Limit / 1000m, Math.Round((double)millicredits / budget.Limit, 4), budget.WarnPercent)
-                : new TeamMonthCredits(team, millicredits / 1000m, null, null, null);
+                ? new TeamMonthCredits(team, millicredits / 1000m, budget.Limit / 1000m, Math.Round((double)millicredits / budget.Limit, 4), budget.WarnPercent, creditsSaved)
+                : new TeamMonthCredits(team, millicredits / 1000m, null, null, null, creditsSaved);
         })];
     }
 
@@ -143,7 +146,7 @@ internal sealed class CreditBudgets
             var totals = await _ledger.ReadMonthTotalsAsync(month);
             if (totals is not null || _snapshot.Month != month)
             {
-                _snapshot = new Snapshot(month, totals is null ? DateTimeOffset.MinValue : now, new(totals ?? [], StringComparer.Ordinal));
+                _snapshot = Snapshot.Of(month, now, totals);
             }
         }
 
@@ -183,5 +186,13 @@ internal sealed class CreditBudgets
             current ? (double)snapshot.Used.GetValueOrDefault(b.Key) / b.Value.Limit : 0, new KeyValuePair<string, object?>("team", b.Key)));
     }
 
-    private sealed record Snapshot(string Month, DateTimeOffset ReadAt, ConcurrentDictionary<string, long> Used);
+    /// <param name="Saved">What reuse saved this month per team, for the operations page; never part of a budget.</param>
+    private sealed record Snapshot(string Month, DateTimeOffset ReadAt, ConcurrentDictionary<string, long> Used, Dictionary<string, long> Saved)
+    {
+        public static Snapshot Empty(string month) => new(month, DateTimeOffset.MinValue, new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+
+        /// <param name="totals">As Redis answered them, or null while it is away (the snapshot is then empty and stale).</param>
+        public static Snapshot Of(string month, DateTimeOffset now, (Dictionary<string, long> Spent, Dictionary<string, long> Saved)? totals) =>
+            totals is { } read ? new(month, now, new(read.Spent, StringComparer.Ordinal), read.Saved) : Empty(month);
+    }
 }

@@ -97,20 +97,26 @@ internal sealed partial class CreditLedger
         return [.. result.Values.OrderBy(static d => d.Team, StringComparer.Ordinal).ThenBy(static d => d.KeyId, StringComparer.Ordinal).ThenBy(static d => d.Day)];
     }
 
-    /// <summary>The deployment's credits (thousandths) per team this month, as Redis has them; null while it is away.</summary>
-    public Task<Dictionary<string, long>?> ReadMonthTotalsAsync(string month) => redis.TryAsync<Dictionary<string, long>?>(async database =>
-    {
-        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (owner, _, metric, value) in Fields(await database.HashGetAllAsync(keys.CreditsMonth(month)), null))
+    /// <summary>
+    /// The deployment's credits (thousandths) per team this month, as Redis has them: spent, and saved by reuse; null
+    /// while it is away.
+    /// </summary>
+    public Task<(Dictionary<string, long> Spent, Dictionary<string, long> Saved)?> ReadMonthTotalsAsync(string month) =>
+        redis.TryAsync<(Dictionary<string, long>, Dictionary<string, long>)?>(async database =>
         {
-            if (metric == "millicredits")
+            var spent = new Dictionary<string, long>(StringComparer.Ordinal);
+            var saved = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (owner, _, metric, value) in Fields(await database.HashGetAllAsync(keys.CreditsMonth(month)), null))
             {
-                totals[owner] = totals.GetValueOrDefault(owner) + value;
+                var into = metric == "millicredits" ? spent : metric == CreditTally.SavedPrefix + "millicredits" ? saved : null;
+                if (into is not null)
+                {
+                    into[owner] = into.GetValueOrDefault(owner) + value;
+                }
             }
-        }
 
-        return totals;
-    }, null);
+            return (spent, saved);
+        }, null);
 
     /// <summary>What this replica booked itself for <paramref name="team"/> in <paramref name="month"/> (thousandths of a credit).</summary>
     public long OwnMonth(string team, string month) => _ownMonth.GetValueOrDefault((team, month));
@@ -119,14 +125,18 @@ internal sealed partial class CreditLedger
     public Dictionary<string, long> OwnMonthTotals(string month) =>
         _ownMonth.Where(o => o.Key.Month == month).ToDictionary(static o => o.Key.Team, static o => o.Value, StringComparer.Ordinal);
 
+    /// <summary>What reuse saved, as this replica booked it itself in <paramref name="month"/>, per team (thousandths of a credit).</summary>
+    public Dictionary<string, long> OwnSavedMonthTotals(string month) =>
+        _ownSaved.Where(o => o.Key.Month == month).ToDictionary(static o => o.Key.Team, static o => o.Value, StringComparer.Ordinal);
+
     /// <summary>What this replica holds in <paramref name="month"/> that Redis has not answered yet, per team.</summary>
     public Dictionary<string, long> UnsentMonthTotals(string month) =>
-        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => Month(b.At) == month)
+        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && Month(b.At) == month)
             .GroupBy(static b => b.Team, StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Sum(static b => b.Millicredits), StringComparer.Ordinal);
 
     /// <summary>What this replica holds for <paramref name="team"/> in <paramref name="month"/> that Redis has not answered yet.</summary>
     public long UnsentMonth(string team, string month) =>
-        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => b.Team == team && Month(b.At) == month).Sum(static b => b.Millicredits);
+        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && b.Team == team && Month(b.At) == month).Sum(static b => b.Millicredits);
 
     // Without Redis every held booking is this replica's own (there is no one else to have booked it).
     private static bool Counted(Booking booking, string? team) => team is null || booking.Team == team;

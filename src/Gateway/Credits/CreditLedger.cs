@@ -49,6 +49,7 @@ internal sealed partial class CreditLedger(
 
     // Credits (thousandths) this replica booked itself, by team and month: a budget's figure without Redis.
     private readonly ConcurrentDictionary<(string Team, string Month), long> _ownMonth = new();
+    private readonly ConcurrentDictionary<(string Team, string Month), long> _ownSaved = new();
     private bool _marked;
 
     /// <summary>This process's name for its mark in Redis; a restarted replica starts a new one.</summary>
@@ -66,27 +67,43 @@ internal sealed partial class CreditLedger(
     private CreditOptions Options => options.Value;
 
     /// <summary>
-    /// Books the job <paramref name="body"/> describes, if it is over and this replica has not booked it: Completed
-    /// jobs by their usage (pages times <see cref="CreditOptions.PerPageWhenUnpriced"/> when Reducto sent no
-    /// credits), Failed ones only by the usage they carry, which Reducto's do not.
+    /// What the job <paramref name="body"/> describes cost, if it is over: Completed jobs by their usage (pages times
+    /// <see cref="CreditOptions.PerPageWhenUnpriced"/> when Reducto sent no credits), Failed ones only by the usage
+    /// they carry, which Reducto's do not. Null for a job still running, or Failed without usage.
     /// </summary>
-    public async Task BookAsync(string jobId, Owner? owner, ReadOnlyMemory<byte> body)
+    public (JobUsage Usage, long Pages, long Millicredits)? Cost(ReadOnlySpan<byte> body)
     {
-        if (_held.ContainsKey(jobId))
-        {
-            return;
-        }
-
-        var usage = JobUsage.Read(body.Span);
+        var usage = JobUsage.Read(body);
         if (!usage.Completed && !(usage.Failed && usage.HasUsage))
         {
-            return;
+            return null;
         }
 
         var pages = usage.Pages ?? 0;
-        var credits = usage.Credits ?? pages * Options.PerPageWhenUnpriced;
-        var booking = new Booking(jobId, owner?.Team ?? Unowned, owner?.KeyId ?? string.Empty, time.GetUtcNow(), pages, Booking.ToMillicredits(credits));
-        if (!_held.TryAdd(jobId, booking))
+        return (usage, pages, Booking.ToMillicredits(usage.Credits ?? pages * Options.PerPageWhenUnpriced));
+    }
+
+    /// <summary>Books the job <paramref name="body"/> describes (<see cref="Cost"/>), if it is over and this replica has not booked it.</summary>
+    public async Task BookAsync(string jobId, Owner? owner, ReadOnlyMemory<byte> body)
+    {
+        if (_held.ContainsKey(jobId) || Cost(body.Span) is not { } cost)
+        {
+            return;
+        }
+
+        await HoldAndSendAsync(new Booking(jobId, owner?.Team ?? Unowned, owner?.KeyId ?? string.Empty, time.GetUtcNow(), cost.Pages, cost.Millicredits));
+    }
+
+    /// <summary>
+    /// Books what a reused creation did not spend (the earlier job's pages and credits) to the team and key that asked.
+    /// Each saving is its own booking, under a name no job has, so the repair loop may send it again without adding it twice.
+    /// </summary>
+    public Task BookSavedAsync(string team, string keyId, long pages, long millicredits) =>
+        HoldAndSendAsync(new Booking("reuse:" + Guid.NewGuid().ToString("N"), team, keyId, time.GetUtcNow(), pages, millicredits, saved: true));
+
+    private async Task HoldAndSendAsync(Booking booking)
+    {
+        if (!_held.TryAdd(booking.JobId, booking))
         {
             return;
         }
@@ -101,7 +118,7 @@ internal sealed partial class CreditLedger(
         var result = await redis.TryAsync(database => SendAsync(database, booking), -1L);
         if (result < 0)
         {
-            _unsent[jobId] = 0;
+            _unsent[booking.JobId] = 0;
         }
         else
         {
@@ -187,7 +204,7 @@ internal sealed partial class CreditLedger(
         ];
         RedisValue[] values =
         [
-            (long)Options.BookedRetention.TotalSeconds, booking.Team + "|" + booking.KeyId + "|", booking.Pages, booking.Millicredits,
+            (long)Options.BookedRetention.TotalSeconds, booking.Team + "|" + booking.KeyId + "|" + (booking.Saved ? CreditTally.SavedPrefix : string.Empty), booking.Pages, booking.Millicredits,
             (long)FiguresRetention.TotalSeconds, (long)MinutesRetention.TotalSeconds,
         ];
         return (long)await database.ScriptEvaluateAsync(BookScript, scriptKeys, values);
@@ -198,6 +215,13 @@ internal sealed partial class CreditLedger(
     {
         if (!booking.FirstSent() || !booked)
         {
+            return;
+        }
+
+        if (booking.Saved)
+        {
+            _ownSaved.AddOrUpdate((booking.Team, Month(booking.At)), booking.Millicredits, (_, sum) => sum + booking.Millicredits);
+            metrics.CreditsSaved(booking.Team, booking.Millicredits / 1000.0);
             return;
         }
 

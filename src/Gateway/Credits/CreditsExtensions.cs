@@ -28,7 +28,8 @@ internal static class CreditsExtensions
             .WithTags("Admin")
             .WithSummary("A month's credits per team, key id and UTC day, as CSV (admin key)")
             .WithDescription("month=YYYY-MM (UTC). Columns: team,key_id,day,jobs,pages,credits,credits_saved; one row per team, key id and day with " +
-                "bookings; (unowned) holds jobs nobody created through the gateway. The deployment's figures when Redis answers, else this replica's.")
+                "bookings; (unowned) holds jobs nobody created through the gateway. credits_saved is what creations answered by reuse of an earlier " +
+                "Completed job did not spend again, booked on the day of the reuse. The deployment's figures when Redis answers, else this replica's.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return routes;
@@ -45,7 +46,7 @@ internal static class CreditsExtensions
         foreach (var row in await ledger.ReadMonthAsync(first))
         {
             // Team names and key ids are letters, digits and -_. (and "(unowned)"): nothing a spreadsheet needs quoted.
-            csv.Append(CultureInfo.InvariantCulture, $"{row.Team},{row.KeyId},{row.Day:yyyy-MM-dd},{row.Figures.Jobs},{row.Figures.Pages},{row.Figures.Credits:0.###},0\r\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{row.Team},{row.KeyId},{row.Day:yyyy-MM-dd},{row.Figures.Jobs},{row.Figures.Pages},{row.Figures.Credits:0.###},{row.Figures.CreditsSaved:0.###}\r\n");
         }
 
         context.Response.Headers.CacheControl = "no-store";

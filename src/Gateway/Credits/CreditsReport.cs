@@ -15,13 +15,15 @@ internal sealed record CreditsReport(CreditFigures Today, CreditFigures ThisMont
     }
 }
 
-/// <summary>Jobs booked, their pages and their credits (to a thousandth).</summary>
-internal sealed record CreditFigures(long Jobs, long Pages, decimal Credits)
+/// <summary>Jobs booked, their pages and their credits (to a thousandth); creations answered by reuse, and the credits that saved.</summary>
+/// <param name="JobsReused">Creations answered with an earlier Completed job of the team's (<c>Teams:&lt;team&gt;:ReuseCompletedJobs</c>).</param>
+/// <param name="CreditsSaved">What those earlier jobs cost, which the reuses did not spend again.</param>
+internal sealed record CreditFigures(long Jobs, long Pages, decimal Credits, long JobsReused, decimal CreditsSaved)
 {
-    public static CreditFigures From(CreditTally tally) => new(tally.Jobs, tally.Pages, tally.Credits);
+    public static CreditFigures From(CreditTally tally) => new(tally.Jobs, tally.Pages, tally.Credits, tally.JobsReused, tally.CreditsSaved);
 
-    public static CreditFigures Sum(IEnumerable<CreditFigures> figures) =>
-        figures.Aggregate(new CreditFigures(0, 0, 0m), static (sum, f) => new(sum.Jobs + f.Jobs, sum.Pages + f.Pages, sum.Credits + f.Credits));
+    public static CreditFigures Sum(IEnumerable<CreditFigures> figures) => figures.Aggregate(new CreditFigures(0, 0, 0m, 0, 0m), static (sum, f) =>
+        new(sum.Jobs + f.Jobs, sum.Pages + f.Pages, sum.Credits + f.Credits, sum.JobsReused + f.JobsReused, sum.CreditsSaved + f.CreditsSaved));
 }
 
 /// <summary>One key id's share: which of a team's keys ran the bill up.</summary>
@@ -31,4 +33,5 @@ internal sealed record KeyCredits(string KeyId, CreditFigures Today, CreditFigur
 internal sealed record CreditBudgetReport(decimal CreditsPerMonth, decimal Used, int? WarnPercent, bool Exceeded, DateTimeOffset ResetsAt);
 
 /// <summary>A team's credits this month (UTC) and, when it has a budget, how much of it they use (1 is the hard line).</summary>
-internal sealed record TeamMonthCredits(string Team, decimal Credits, decimal? CreditsPerMonth, double? UsedRatio, int? WarnPercent);
+/// <param name="CreditsSaved">What reuse of the team's completed jobs saved this month; not part of the budget.</param>
+internal sealed record TeamMonthCredits(string Team, decimal Credits, decimal? CreditsPerMonth, double? UsedRatio, int? WarnPercent, decimal CreditsSaved);

@@ -12,7 +12,7 @@ namespace Gateway.Jobs;
 /// <summary>
 /// One upstream read of a job and what it leaves behind: charged to the budget and the team's quota first, then a
 /// terminal 200 stored (memory tier and Redis), a running 200 shared for its window, a 404 or 410 forgotten, anything
-/// else passed on untouched; a terminal job's credits booked to its creator. Called only by <see cref="JobMisses"/>, once it holds the right to fetch.
+/// else passed on untouched; a terminal job's credits booked to its creator, and a Completed one offered for reuse. Called only by <see cref="JobMisses"/>, once it holds the right to fetch.
 /// </summary>
 internal sealed class JobFetch(
     ResponseCache cache,
@@ -24,6 +24,7 @@ internal sealed class JobFetch(
     GatewayMetrics metrics,
     OwnershipLedger owners,
     CreditLedger credits,
+    Creations.JobReuse reuse,
     UnknownJobAnswer unknown,
     IOptions<CacheOptions> options,
     TimeProvider time,
@@ -89,6 +90,7 @@ internal sealed class JobFetch(
         // After the terminal answer is stored (readers look there first) and before its notice goes out.
         await running.EndAsync(jobId);
         await credits.BookAsync(jobId, owner, response.BodyOrEmpty);
+        await reuse.LearnedTerminalAsync(jobId, response.BodyOrEmpty);
         return read;
     }
 

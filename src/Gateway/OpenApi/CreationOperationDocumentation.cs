@@ -11,7 +11,8 @@ namespace Gateway.OpenApi;
 /// <summary>
 /// What a creating route (<c>Metadata:Ownership</c> <c>creates-job</c> or <c>creates-file</c>) adds to its forwarded
 /// operation: the <c>Idempotency-Key</c> and <c>x-stainless-retry-count</c> headers it honours, the replay header on
-/// its answer, and the 400, 409 and 422 problems that only these routes give.
+/// its answer (and, on asynchronous job creations, the reuse header and <c>Cache-Control: no-cache</c>), and the 400,
+/// 409 and 422 problems that only these routes give.
 /// </summary>
 internal static class CreationOperationDocumentation
 {
@@ -19,8 +20,11 @@ internal static class CreationOperationDocumentation
         route.Metadata?.GetValueOrDefault(OwnershipRoute.MetadataKey) is { } name &&
         OwnershipRoute.Names.GetValueOrDefault(name) is OwnershipRole.CreatesJob or OwnershipRole.CreatesFile;
 
-    public static void Apply(OpenApiOperation operation, DocumentFilterContext context)
+    public static void Apply(OpenApiOperation operation, DocumentFilterContext context, RouteConfig route)
     {
+        // Reuse answers only asynchronous job creations: a synchronous answer is the whole result, which is not kept.
+        var createsJob = OwnershipRoute.Names.GetValueOrDefault(route.Metadata![OwnershipRoute.MetadataKey]) == OwnershipRole.CreatesJob &&
+            route.Match.Path?.EndsWith("_async", StringComparison.Ordinal) == true;
         operation.Description += " Safe to retry: a request repeating an earlier one (the same `Idempotency-Key`, or an SDK retry " +
             "with the same body) gets the earlier answer, marked `Idempotent-Replayed: true`, instead of a second job; a request " +
             "the gateway has sent is completed even if the caller hangs up.";
@@ -34,6 +38,15 @@ internal static class CreationOperationDocumentation
             "Sent by the official SDKs: the attempt number. An attempt of 1 or more with the same team, route and body as one " +
             "within `Creations:RetryWindow` (10 min) gets that one's answer (joining it while it runs) instead of creating again.",
             new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" }));
+        if (createsJob)
+        {
+            operation.Description += " A team with `Teams:<team>:ReuseCompletedJobs` asking for the same document and output-affecting " +
+                "options as a job it created and that Completed gets that job (`Gateway-Reused-Job`), at no cost; `Cache-Control: no-cache` " +
+                "asks for a new one.";
+            operation.Parameters.Add(Header("Cache-Control",
+                "Optional. `no-cache` creates a new job even where the team's earlier Completed job of the same work could be reused.",
+                new OpenApiSchema { Type = JsonSchemaType.String }));
+        }
 
         var ok = operation.Responses![StatusCodes.Status200OK.ToString(CultureInfo.InvariantCulture)];
         if (ok is OpenApiResponse response)
@@ -44,6 +57,16 @@ internal static class CreationOperationDocumentation
                 Description = "`true` when the answer is an earlier request's, replayed; nothing was sent to Reducto. Absent otherwise.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             };
+            if (createsJob)
+            {
+                response.Headers[JobReuse.ReusedHeader] = new OpenApiHeader
+                {
+                    Description = "For a team with `Teams:<team>:ReuseCompletedJobs`: the id of the team's earlier Completed job of the same " +
+                        "document and output-affecting options, which this answer gives instead of a new job; nothing was sent to Reducto and " +
+                        "no credits were spent. Absent otherwise.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                };
+            }
         }
 
         operation.Responses[StatusCodes.Status400BadRequest.ToString(CultureInfo.InvariantCulture)] =

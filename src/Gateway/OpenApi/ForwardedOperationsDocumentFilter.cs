@@ -58,7 +58,7 @@ internal sealed class ForwardedOperationsDocumentFilter(IProxyStateLookup proxy)
                 var operation = Operation(route, method, path, id, document, context);
                 if (CreationOperationDocumentation.Creates(route))
                 {
-                    CreationOperationDocumentation.Apply(operation, context);
+                    CreationOperationDocumentation.Apply(operation, context, route);
                 }
 
                 item.Operations[new HttpMethod(method)] = operation;

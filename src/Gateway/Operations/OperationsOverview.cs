@@ -27,7 +27,11 @@ internal sealed record TeamSeries(
     long[] SharedAnswers,
     long[] UpstreamCalls,
     double?[] HitRatio,
-    ThrottledSeries Throttled);
+    ThrottledSeries Throttled,
+    CreationSeries Creations);
+
+/// <summary>Creating calls per minute: sent to Reducto, replayed (of which SDK retries recognised), and job creations answered by reuse.</summary>
+internal sealed record CreationSeries(long[] Forwarded, long[] Replayed, long[] RetriesRecognised, long[] Reused);
 
 /// <summary>429 answers per minute by the limit that tripped.</summary>
 internal sealed record ThrottledSeries(long[] UpstreamBudget, long[] TeamLimit, long[] Quota, long[] Reducto);

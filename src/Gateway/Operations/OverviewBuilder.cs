@@ -48,7 +48,8 @@ internal static class OverviewBuilder
             sharedAnswers,
             Of(UsageCounter.UpstreamCalls),
             [.. requests.Select((count, i) => count == 0 ? (double?)null : Math.Round((double)(hits[i] + sharedAnswers[i]) / count, 4))],
-            new ThrottledSeries(Of(UsageCounter.ThrottledBudget), Of(UsageCounter.ThrottledTeamLimit), Of(UsageCounter.ThrottledQuota), Of(UsageCounter.ThrottledUpstream)));
+            new ThrottledSeries(Of(UsageCounter.ThrottledBudget), Of(UsageCounter.ThrottledTeamLimit), Of(UsageCounter.ThrottledQuota), Of(UsageCounter.ThrottledUpstream)),
+            new CreationSeries(Of(UsageCounter.CreationsForwarded), Of(UsageCounter.CreationsReplayed), Of(UsageCounter.RetriesRecognised), Of(UsageCounter.CreationsReused)));
     }
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 3) : null;

@@ -49,7 +49,8 @@ internal sealed class CreationRecorder
     public void Detach() => _context.Features.Set(_original);
 
     /// <summary>For an answer that started: records the owner of a successful creation, then lets the last byte go.</summary>
-    public async Task FinishAsync(OwnershipLedger ledger, Usage.UsageLedger usage, TimeProvider time, ILogger logger)
+    /// <param name="recorded">Told the id once the owner is recorded, while the caller still lacks the last byte.</param>
+    public async Task FinishAsync(OwnershipLedger ledger, Usage.UsageLedger usage, TimeProvider time, ILogger logger, Func<string, Task>? recorded = null)
     {
         var status = _context.Response.StatusCode;
         if (status is >= 200 and < 300)
@@ -60,6 +61,7 @@ internal sealed class CreationRecorder
                 var caller = _context.Caller();
                 await ledger.RecordAsync(_kind, id, new Owner(caller.Team, caller.KeyId, route, time.GetUtcNow()));
                 Recorded = id;
+                await (recorded?.Invoke(id) ?? Task.CompletedTask);
                 usage.Count(caller.Team, _kind == OwnedKind.Job ? Usage.UsageCounter.JobsCreated : Usage.UsageCounter.FilesCreated);
             }
             else

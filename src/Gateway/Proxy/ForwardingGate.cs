@@ -14,8 +14,8 @@ namespace Gateway.Proxy;
 /// What every forwarded call passes through inside YARP's pipeline: ownership first (nothing refused spends budget or
 /// reaches the upstream), the shared upstream budget, per-team usage, the owner of whatever the call creates, and
 /// failures turned into the gateway's own problem details. A creating call that repeats an earlier one (an
-/// Idempotency-Key, an SDK retry) is answered before any of that is spent, and one that is sent is finished even if
-/// its caller hangs up (<see cref="CreationGate"/>). A failed POST is marked <c>x-should-retry: false</c>: Reducto
+/// Idempotency-Key, an SDK retry) is answered before any of that is spent, then one asking for work the team already
+/// has Completed (<see cref="JobReuse"/>); one that is sent is finished even if its caller hangs up (<see cref="CreationGate"/>). A failed POST is marked <c>x-should-retry: false</c>: Reducto
 /// may already have acted on it (a second parse job), and the SDK cannot resend an upload body it has consumed.
 /// </summary>
 internal static class ForwardingGate
@@ -34,6 +34,15 @@ internal static class ForwardingGate
         if (creation?.Settled is { } settled)
         {
             await settled.ExecuteAsync(context);
+            return;
+        }
+
+        // The team's earlier Completed job of the same work, when it reuses: it exists already and costs nothing.
+        var reuse = context.RequestServices.GetRequiredService<JobReuse>();
+        var (reused, reuseKey) = creation is null ? (null, null) : await reuse.StartAsync(context, role, creation.Route);
+        if (reused is not null)
+        {
+            await reused.ExecuteAsync(context);
             return;
         }
 
@@ -73,7 +82,8 @@ internal static class ForwardingGate
         {
             await recorder.FinishAsync(
                 context.RequestServices.GetRequiredService<OwnershipLedger>(), context.RequestServices.GetRequiredService<Usage.UsageLedger>(),
-                context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestServices.GetRequiredService<ILogger<CreationRecorder>>());
+                context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestServices.GetRequiredService<ILogger<CreationRecorder>>(),
+                id => reuse.RecordedAsync(context, role, id, reuseKey, creation?.UploadContent));
             if (role == OwnershipRole.CreatesJob && recorder.Recorded is { } job && Credits.SynchronousBooking.IsSynchronous(context.Request))
             {
                 context.RequestServices.GetRequiredService<Credits.SynchronousBooking>().BookLater(job, context.Team());

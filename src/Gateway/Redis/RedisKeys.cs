@@ -58,6 +58,15 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Red
     /// <summary>A team's <c>Idempotency-Key</c> (hashed: the key is the caller's and may be anything): in flight, then its answer.</summary>
     public RedisKey CreationIdempotency(string team, string keyHash) => _instance + "creation:idem:" + _prefix + team + ":" + keyHash;
 
+    /// <summary>What an upload's document is (its content hash, <see cref="Creations.UploadContentHash"/>), per team and file id.</summary>
+    public RedisKey ReuseFile(string team, string fileId) => _instance + "reuse:file:" + _prefix + team + ":" + fileId;
+
+    /// <summary>The reuse key a job was created under, until the job is over (or past Reducto's retention).</summary>
+    public RedisKey ReuseJob(string jobId) => _instance + "reuse:job:" + _prefix + jobId;
+
+    /// <summary>A team's Completed job for one reuse key, while its result can still be served.</summary>
+    public RedisKey ReuseCompleted(string team, string reuseKey) => _instance + "reuse:done:" + _prefix + team + ":" + reuseKey;
+
     /// <summary>The deployment's usage counts for one minute ("m") or hour ("h") since the Unix epoch.</summary>
     public RedisKey Usage(string span, long index) => _instance + "usage:" + span + ":" + _prefix + index.ToString(CultureInfo.InvariantCulture);
 

@@ -27,6 +27,14 @@ public sealed class TeamSettings
     /// <summary>The share of <see cref="CreditsPerMonth"/> (1-100) past which each replica logs one warning a month. Unset: none.</summary>
     public int? CreditsWarnPercent { get; set; }
 
+    /// <summary>
+    /// Whether a job creation of the team's that asks for the same document and output-affecting options as a job the
+    /// team created and that Completed (and can still be served) gets that job instead of a new one: no upstream call,
+    /// no credits. Off by default: a team may want a fresh run (a model update, a document changed behind the same
+    /// URL), and <c>Cache-Control: no-cache</c> asks for one on any request. Reuse never crosses teams.
+    /// </summary>
+    public bool ReuseCompletedJobs { get; set; }
+
     /// <summary>What the team may do (<c>jobs:read</c>, <c>jobs:run</c>, <c>uploads</c>, <c>jobs:list</c>, <c>webhooks</c>). Unset: everything.</summary>
     public List<string>? Scopes { get; set; }
 

@@ -24,6 +24,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _creations;
     private readonly Counter<double> _credits;
     private readonly Counter<long> _pages;
+    private readonly Counter<double> _creditsSaved;
 
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
@@ -55,12 +56,14 @@ internal sealed class GatewayMetrics
         _staleRefreshesInFlight = meter.CreateUpDownCounter<long>(
             "gateway.stale.refreshes.in_flight", "{refresh}", "Upstream reads started behind stale answers that have not ended yet, most of them waiting for a budget slot");
         _creations = meter.CreateCounter<long>(
-            "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded) or answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry)");
+            "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded), answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry), or with the team's earlier Completed job (outcome reused)");
         _directHits = meter.CreateCounter<long>(
             "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
         _credits = meter.CreateCounter<double>(
             "gateway.credits", "{credit}", "Reducto credits of finished jobs, booked once per job to the team that created it, by the replica that booked it");
         _pages = meter.CreateCounter<long>("gateway.pages", "{page}", "Pages of finished jobs, booked with their credits");
+        _creditsSaved = meter.CreateCounter<double>(
+            "gateway.credits.saved", "{credit}", "Credits of earlier Completed jobs given to reused creations instead of a new job, booked to the team that asked");
     }
 
     /// <param name="cacheHit">Answered from the terminal cache.</param>
@@ -133,11 +136,21 @@ internal sealed class GatewayMetrics
         }
     }
 
+    /// <summary>A creating call answered with the team's earlier Completed job: nothing was sent upstream.</summary>
+    public void CreationReused(string team, string route)
+    {
+        _creations.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route), new("outcome", "reused"));
+        _usage.Count(team, Usage.UsageCounter.CreationsReused);
+    }
+
     public void UpstreamCall(string team, string route)
     {
         _upstreamRequests.Add(1, new KeyValuePair<string, object?>("team", team), new("route", route));
         _usage.Count(team, Usage.UsageCounter.UpstreamCalls);
     }
+
+    /// <summary>An earlier job's cost that a reused creation of <paramref name="team"/>'s did not spend again.</summary>
+    public void CreditsSaved(string team, double credits) => _creditsSaved.Add(credits, new KeyValuePair<string, object?>("team", team));
 
     /// <summary>A job's cost booked to <paramref name="team"/>: counted by the one replica that booked it.</summary>
     public void CreditsBooked(string team, long pages, double credits)

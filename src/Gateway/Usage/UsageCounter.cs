@@ -26,6 +26,9 @@ internal enum UsageCounter
 
     /// <summary>Of those, the SDK retries recognised by <c>x-stainless-retry-count</c> and the same body.</summary>
     RetriesRecognised,
+
+    /// <summary>Job creations answered with the team's earlier Completed job of the same document and options: nothing created.</summary>
+    CreationsReused,
 }
 
 /// <summary>Why a request was answered 429, kept on the request by whoever answered it so the ledger can say.</summary>

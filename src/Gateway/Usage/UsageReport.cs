@@ -22,14 +22,15 @@ internal sealed record UsageReport(
 
 internal sealed record UsagePeriod(
     long Requests, long CacheHits, long SharedAnswers, long UpstreamCalls, ThrottledReport Throttled, long JobsCreated, long FilesCreated,
-    long CreationsForwarded, long CreationsReplayed, long RetriesRecognised)
+    long CreationsForwarded, long CreationsReplayed, long RetriesRecognised, long CreationsReused)
 {
     public static UsagePeriod From(UsageCounts counts) => new(
         counts[UsageCounter.Requests], counts[UsageCounter.CacheHits], counts[UsageCounter.SharedAnswers], counts[UsageCounter.UpstreamCalls],
         new ThrottledReport(counts[UsageCounter.ThrottledBudget], counts[UsageCounter.ThrottledTeamLimit], counts[UsageCounter.ThrottledQuota],
             counts[UsageCounter.ThrottledUpstream]),
         counts[UsageCounter.JobsCreated], counts[UsageCounter.FilesCreated],
-        counts[UsageCounter.CreationsForwarded], counts[UsageCounter.CreationsReplayed], counts[UsageCounter.RetriesRecognised]);
+        counts[UsageCounter.CreationsForwarded], counts[UsageCounter.CreationsReplayed], counts[UsageCounter.RetriesRecognised],
+        counts[UsageCounter.CreationsReused]);
 }
 
 /// <summary>429 answers by the limit that tripped: the shared upstream budget, the team's ceiling, its quota, or Reducto's own.</summary>

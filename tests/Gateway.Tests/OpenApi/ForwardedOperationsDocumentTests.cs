@@ -212,6 +212,20 @@ public sealed class ForwardedOperationsDocumentTests
         Assert.DoesNotContain(operations["version"].Operation.Parameters ?? [], p => p.Name == "Idempotency-Key");
     }
 
+    [Fact]
+    public async Task OnlyAsynchronousJobCreations_DocumentTheReuseHeader_AndCacheControl()
+    {
+        await using var gateway = new GatewayFactory(Upstream);
+        var operations = Forwarded((await LoadAsync(gateway)).Document);
+
+        foreach (var (id, reuses) in new[] { ("parse-async", true), ("extract-async", true), ("parse", false), ("upload", false) })
+        {
+            var operation = operations[id].Operation;
+            Assert.Equal(reuses, operation.Responses!["200"].Headers!.ContainsKey("Gateway-Reused-Job"));
+            Assert.Equal(reuses, operation.Parameters!.Any(static p => p.Name == "Cache-Control"));
+        }
+    }
+
     private static async Task<(OpenApiDocument Document, OpenApiDiagnostic Diagnostic)> LoadAsync(GatewayFactory gateway)
     {
         using var client = gateway.CreateClient(gatewayKey: null);
