@@ -16,13 +16,11 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
 {
     private readonly ConcurrentDictionary<string, Record> _local = new(StringComparer.Ordinal);
 
-    // Ids this replica recorded that Redis has not confirmed, and every id it recorded lately (written again on each
-    // sync, in case a failover dropped the first write).
-    private readonly ConcurrentDictionary<string, byte> _unsynced = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<(string Key, DateTimeOffset At)> _recent = new();
+    // What Redis has not confirmed, and what was recorded lately, written again on each sync.
+    private readonly LossRepair _repair = new(redis);
 
     /// <summary>This process's name in Redis for its mark; a restarted replica starts a new one.</summary>
-    public string Replica { get; } = Guid.NewGuid().ToString("N");
+    public string Replica => _repair.Replica;
 
     /// <summary>Records kept in this process.</summary>
     public int LocalCount => _local.Count;
@@ -34,11 +32,7 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
     {
         var key = Key(kind, OwnedIds.Normalise(kind, id));
         _local[key] = new Record(owner, Mine: true);
-        _recent.Enqueue((key, owner.CreatedAt));
-        if (!await WriteAsync(key, owner))
-        {
-            _unsynced[key] = 0;
-        }
+        _repair.Written(key, owner.CreatedAt, await WriteAsync(key, owner));
     }
 
     /// <summary>The owner of <paramref name="id"/>, or null when neither this process nor Redis knows one (or Redis is away).</summary>
@@ -107,42 +101,13 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
     {
         var now = time.GetUtcNow();
         Forget(now);
-        if (!redis.IsReachable)
-        {
-            return;
-        }
 
-        var mark = keys.OwnerMark(Replica);
-        if (!await redis.TryAsync(database => database.KeyExpireAsync(mark, Retention), true))
+        // Every record known here is written back, looked-up ones included: their creator may have restarted since.
+        var restored = await _repair.RunAsync(keys.OwnerMark(Replica), Retention, now, options.Value.RewriteWindow,
+            () => [.. _local.Keys], WriteAllAsync);
+        if (restored > 0)
         {
-            // Every record known here, looked-up ones included: their creator may have restarted since.
-            var restored = _local.Keys.ToArray();
-            if (await WriteAllAsync(restored) &&
-                await redis.TryAsync(database => database.StringSetAsync(mark, "1", Retention)))
-            {
-                _unsynced.Clear();
-                if (restored.Length > 0)
-                {
-                    RecordsRestored?.Invoke(restored.Length);
-                }
-            }
-
-            return;
-        }
-
-        var window = now - options.Value.RewriteWindow;
-        while (_recent.TryPeek(out var oldest) && oldest.At < window)
-        {
-            _recent.TryDequeue(out _);
-        }
-
-        var unsynced = _unsynced.Keys.ToArray();
-        if (await WriteAllAsync(unsynced.Concat(_recent.Select(static recent => recent.Key)).Distinct()))
-        {
-            foreach (var key in unsynced)
-            {
-                _unsynced.TryRemove(key, out _);
-            }
+            RecordsRestored?.Invoke(restored);
         }
     }
 
@@ -155,7 +120,7 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
         return ttl <= TimeSpan.Zero || await redis.TryAsync(database => database.StringSetAsync(RedisKeyOf(key), owner.Serialize(), ttl));
     }
 
-    private async Task<bool> WriteAllAsync(IEnumerable<string> localKeys)
+    private async Task<bool> WriteAllAsync(string[] localKeys)
     {
         var now = time.GetUtcNow();
         var writes = new List<(RedisKey Key, RedisValue Value, TimeSpan Ttl)>();
@@ -184,7 +149,7 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
             if (Fresh(record.Owner, now) is null)
             {
                 _local.TryRemove(key, out _);
-                _unsynced.TryRemove(key, out _);
+                _repair.Forget(key);
             }
         }
 

@@ -44,7 +44,8 @@ public sealed class ReplicaOwnershipTests
     {
         await using var redis = new RedisServer();
         await redis.StartAsync();
-        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, FastSync());
+        // No rewrite window: only the write-back after the lost mark can bring the records back.
+        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>(FastSync()) { ["Ownership:RewriteWindow"] = "00:00:00" });
         var creator = set.Clients[0];
         var reader = set.Clients[1];
         var jobs = new List<string>();
