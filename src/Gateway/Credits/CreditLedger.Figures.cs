@@ -131,12 +131,12 @@ internal sealed partial class CreditLedger
 
     /// <summary>What this replica holds in <paramref name="month"/> that Redis has not answered yet, per team.</summary>
     public Dictionary<string, long> UnsentMonthTotals(string month) =>
-        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && Month(b.At) == month)
+        _repair.Unconfirmed.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && Month(b.At) == month)
             .GroupBy(static b => b.Team, StringComparer.Ordinal).ToDictionary(static g => g.Key, static g => g.Sum(static b => b.Millicredits), StringComparer.Ordinal);
 
     /// <summary>What this replica holds for <paramref name="team"/> in <paramref name="month"/> that Redis has not answered yet.</summary>
     public long UnsentMonth(string team, string month) =>
-        _unsent.Keys.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && b.Team == team && Month(b.At) == month).Sum(static b => b.Millicredits);
+        _repair.Unconfirmed.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Where(b => !b.Saved && b.Team == team && Month(b.At) == month).Sum(static b => b.Millicredits);
 
     // Without Redis every held booking is this replica's own (there is no one else to have booked it).
     private static bool Counted(Booking booking, string? team) => team is null || booking.Team == team;

@@ -44,16 +44,16 @@ internal sealed partial class CreditLedger(
     // Every job this replica learned was over, booked or seen booked by another: the local book without Redis, and
     // what it sends again when Redis lost its data. Forgotten before Redis forgets the job's marker.
     private readonly ConcurrentDictionary<string, Booking> _held = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _unsent = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<Booking> _recent = new();
+
+    // What Redis has not answered, and what was booked lately, sent again on each flush.
+    private readonly LossRepair _repair = new(redis);
 
     // Credits (thousandths) this replica booked itself, by team and month: a budget's figure without Redis.
     private readonly ConcurrentDictionary<(string Team, string Month), long> _ownMonth = new();
     private readonly ConcurrentDictionary<(string Team, string Month), long> _ownSaved = new();
-    private bool _marked;
 
     /// <summary>This process's name for its mark in Redis; a restarted replica starts a new one.</summary>
-    public string Replica { get; } = Guid.NewGuid().ToString("N");
+    public string Replica => _repair.Replica;
 
     /// <summary>Whether a Redis is configured: figures and budgets are then the deployment's, as far as Redis answers.</summary>
     public bool Configured => redis.IsConfigured;
@@ -108,7 +108,6 @@ internal sealed partial class CreditLedger(
             return;
         }
 
-        _recent.Enqueue(booking);
         if (!redis.IsConfigured)
         {
             Answered(booking, booked: true);
@@ -116,11 +115,8 @@ internal sealed partial class CreditLedger(
         }
 
         var result = await redis.TryAsync(database => SendAsync(database, booking), -1L);
-        if (result < 0)
-        {
-            _unsent[booking.JobId] = 0;
-        }
-        else
+        _repair.Written(booking.JobId, booking.At, confirmed: result >= 0);
+        if (result >= 0)
         {
             Answered(booking, result == 1);
         }
@@ -133,49 +129,19 @@ internal sealed partial class CreditLedger(
     /// </summary>
     public async Task FlushAsync()
     {
-        Forget(time.GetUtcNow());
-        if (!redis.IsReachable)
+        var now = time.GetUtcNow();
+        Forget(now);
+        var restored = await _repair.RunAsync(keys.CreditsMark(Replica), Options.BookedRetention, now, Options.RewriteWindow,
+            () => [.. _held.Keys], SendAllAsync);
+        if (restored > 0)
         {
-            return;
-        }
-
-        var mark = keys.CreditsMark(Replica);
-        if (!await redis.TryAsync(database => database.KeyExpireAsync(mark, Options.BookedRetention), true))
-        {
-            var all = _held.Values.ToArray();
-            if (await SendAllAsync(all) && await redis.TryAsync(database => database.StringSetAsync(mark, "1", Options.BookedRetention)))
-            {
-                _unsent.Clear();
-                if (_marked && all.Length > 0)
-                {
-                    logger.BookingsRestored(all.Length);
-                }
-
-                _marked = true;
-            }
-
-            return;
-        }
-
-        var window = time.GetUtcNow() - Options.RewriteWindow;
-        while (_recent.TryPeek(out var oldest) && oldest.At < window)
-        {
-            _recent.TryDequeue(out _);
-        }
-
-        var unsent = _unsent.Keys.ToArray();
-        var again = unsent.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().Concat(_recent).DistinctBy(static b => b.JobId);
-        if (await SendAllAsync([.. again]))
-        {
-            foreach (var id in unsent)
-            {
-                _unsent.TryRemove(id, out _);
-            }
+            logger.BookingsRestored(restored);
         }
     }
 
-    private async Task<bool> SendAllAsync(Booking[] bookings)
+    private async Task<bool> SendAllAsync(string[] ids)
     {
+        var bookings = ids.Select(id => _held.GetValueOrDefault(id)).OfType<Booking>().ToArray();
         if (bookings.Length == 0)
         {
             return true;
@@ -239,7 +205,7 @@ internal sealed partial class CreditLedger(
             if (booking.At < horizon)
             {
                 _held.TryRemove(id, out _);
-                _unsent.TryRemove(id, out _);
+                _repair.Forget(id);
             }
         }
 
@@ -249,7 +215,7 @@ internal sealed partial class CreditLedger(
             foreach (var (id, _) in _held.OrderBy(static pair => pair.Value.At).Take(excess).ToArray())
             {
                 _held.TryRemove(id, out _);
-                _unsent.TryRemove(id, out _);
+                _repair.Forget(id);
             }
         }
     }

@@ -34,6 +34,9 @@ internal sealed class LossRepair(SharedRedis redis)
         }
     }
 
+    /// <summary>The records written that Redis has not confirmed yet.</summary>
+    public IEnumerable<string> Unconfirmed => _unsent.Keys;
+
     /// <summary>The record is no longer held (past retention, or pushed out): nothing to send for it.</summary>
     public void Forget(string id) => _unsent.TryRemove(id, out _);
 
