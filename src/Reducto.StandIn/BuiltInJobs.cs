@@ -24,12 +24,13 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
 
     /// <summary>
     /// A new job id that reads Pending for <see cref="StandInOptions.PendingFor"/>, or Completed at once for a job a
-    /// synchronous route created (its answer already carried the result).
+    /// synchronous route created (its answer already carried the result, and <paramref name="cost"/>, which its
+    /// Completed body then repeats).
     /// </summary>
-    public string Create(bool completed)
+    public string Create(bool completed, JobCost? cost = null)
     {
         var id = Guid.NewGuid().ToString();
-        _created[id] = new CreatedJob(DateTimeOffset.UtcNow, completed);
+        _created[id] = new CreatedJob(DateTimeOffset.UtcNow, completed, cost);
         return id;
     }
 
@@ -42,7 +43,7 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
         var now = DateTimeOffset.UtcNow;
         if (_created.TryGetValue(id, out var created))
         {
-            return Progressing(id, CompletesAt(created), created.At, now);
+            return Progressing(id, CompletesAt(created), created.At, now, created.Cost);
         }
 
         if (id.StartsWith("done-url-", StringComparison.Ordinal))
@@ -96,11 +97,11 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
         return Json(404, ErrorBodies.For(404, id));
     }
 
-    private ScriptedResponse Progressing(string id, DateTimeOffset completesAt, DateTimeOffset startedAt, DateTimeOffset now)
+    private ScriptedResponse Progressing(string id, DateTimeOffset completesAt, DateTimeOffset startedAt, DateTimeOffset now, JobCost? cost = null)
     {
         if (now >= completesAt)
         {
-            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Completed(key, 2048, now)));
+            return Json(200, _bodies.GetOrAdd(id, key => JobBodies.Completed(key, 2048, now, cost: cost)));
         }
 
         var total = (completesAt - startedAt).TotalMilliseconds;
@@ -115,7 +116,7 @@ internal sealed partial class BuiltInJobs(StandInOptions options, Action<string,
     // Read at each answer, not fixed at creation, so a test that changes PendingFor sees it at once, as before.
     private DateTimeOffset CompletesAt(CreatedJob job) => job.Completed ? job.At : job.At + options.PendingFor;
 
-    private readonly record struct CreatedJob(DateTimeOffset At, bool Completed);
+    private readonly record struct CreatedJob(DateTimeOffset At, bool Completed, JobCost? Cost);
 
     private static int ParseSize(string size)
     {

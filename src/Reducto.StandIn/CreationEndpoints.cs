@@ -56,15 +56,17 @@ internal static class CreationEndpoints
             body = await reader.ReadToEndAsync(aborted);
         }
 
-        var id = server.Jobs.Create(completed: synchronous);
+        var cost = synchronous ? SyncResults.Cost(kind) : (JobCost?)null;
+        var id = server.Jobs.Create(completed: synchronous, cost);
         server.Creations.AddJob("/" + kind + (synchronous ? "" : "_async"), id, body, IdempotencyKey(context.Request), synchronous);
         if (!await WaitOutLatencyAsync(context, server.Options))
         {
             return;
         }
 
-        if (synchronous)
+        if (cost is { } answered)
         {
+            server.Served.RecordAnswer(id, answered);
             await SyncResults.WriteAsync(context.Response, kind, id, SyncResults.RequestedBytes(context.Request), aborted);
         }
         else

@@ -14,20 +14,25 @@ internal static class JobBodies
         "by arbitration. Quarterly revenue grew across every region while operating costs remained flat. Table two " +
         "lists the measured values for each sample, with confidence intervals computed at the ninety five percent level. ";
 
-    public static byte[] Completed(string jobId, int targetBytes, DateTimeOffset at, bool urlResult = false)
+    /// <param name="cost">What the job's usage says it cost; 3 pages at 3.0 credits when not given.</param>
+    public static byte[] Completed(string jobId, int targetBytes, DateTimeOffset at, bool urlResult = false, JobCost? cost = null)
     {
         var created = Iso(at);
+        var (pages, credits) = cost is { } c
+            ? (c.Pages.ToString(CultureInfo.InvariantCulture), c.Credits?.ToString(CultureInfo.InvariantCulture) ?? "null")
+            : ("3", "3.0");
         var inner = urlResult
             ? $"{{\"type\":\"url\",\"url\":\"{PresignedUrl("results/" + jobId + ".json", at)}\",\"result_id\":\"{jobId}-result\"}}"
             : null;
         var head = new StringBuilder()
             .Append("{\"status\":\"Completed\",\"progress\":1.0,\"reason\":null,\"error\":null,\"type\":\"Parse\",")
-            .Append("\"num_pages\":3,\"total_pages\":3,\"duration\":1.84,\"created_at\":\"").Append(created).Append("\",")
+            .Append("\"num_pages\":").Append(pages).Append(",\"total_pages\":").Append(pages).Append(",\"duration\":1.84,\"created_at\":\"").Append(created).Append("\",")
             .Append("\"raw_config\":\"{\\\"options\\\":{\\\"ocr_mode\\\":\\\"standard\\\"}}\",\"source\":null,\"bucket\":null,")
             .Append("\"result\":{\"response_type\":\"parse\",\"job_id\":\"").Append(jobId).Append("\",\"duration\":1.84,")
             .Append("\"pdf_url\":\"").Append(PresignedUrl("documents/" + jobId + ".pdf", at)).Append("\",")
             .Append("\"studio_link\":\"https://studio.reducto.ai/job/").Append(jobId).Append("\",")
-            .Append("\"usage\":{\"num_pages\":3,\"credits\":3.0,\"credit_breakdown\":{\"page\":3.0}},")
+            .Append("\"usage\":{\"num_pages\":").Append(pages).Append(",\"credits\":").Append(credits)
+            .Append(",\"credit_breakdown\":{\"page\":").Append(credits).Append("}},")
             .Append("\"result\":");
         if (inner is not null)
         {

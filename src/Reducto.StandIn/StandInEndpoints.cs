@@ -87,6 +87,10 @@ internal static class StandInEndpoints
         }
 
         var response = script.ResponseFor(jobId) ?? server.Jobs.Resolve(jobId);
+        if (response.StatusCode == StatusCodes.Status200OK && server.Creations.Job(jobId) is not null)
+        {
+            server.Served.RecordRead(jobId, response.Body);
+        }
         context.Response.StatusCode = response.StatusCode;
         context.Response.ContentType = response.ContentType;
         context.Response.ContentLength = response.Body.Length;

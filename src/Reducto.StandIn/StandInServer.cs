@@ -35,6 +35,9 @@ public sealed class StandInServer : IAsyncDisposable
     /// <summary>The jobs and files created, per route, and the cancels and deletes received.</summary>
     public CreationJournal Creations { get; } = new();
 
+    /// <summary>Each created job's first finished answer and what its usage said it cost: the stand-in's own bill.</summary>
+    public ServedJournal Served { get; } = new();
+
     internal BuiltInJobs Jobs { get; }
 
     internal CompletionWebhook? Webhook { get; }

@@ -43,6 +43,17 @@ internal static class SyncResults
         s_chunkEnds = [.. ends];
     }
 
+    /// <summary>
+    /// What a synchronous job of this kind costs: its answer's top-level usage, and the usage <c>GET /job</c> reports
+    /// for it afterwards, so both tell one story.
+    /// </summary>
+    public static JobCost Cost(string kind) => kind switch
+    {
+        "extract" => new(3, 6.0m),
+        "classify" => new(1, 1.0m),
+        _ => new(3, 3.0m),
+    };
+
     public static long? RequestedBytes(HttpRequest request) =>
         long.TryParse(request.Headers[SizeHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? Math.Min(bytes, MaxBytes) : null;
 
@@ -89,7 +100,10 @@ internal static class SyncResults
     private static ResultFrame Frame(string kind, string jobId)
     {
         var tail = ",\"job_id\":\"" + jobId + "\"}";
-        const string parseUsage = "\"usage\":{\"num_pages\":3,\"credits\":3.0,\"credit_breakdown\":{\"page\":3.0}}";
+        var cost = Cost(kind);
+        var (pages, credits) = (cost.Pages.ToString(CultureInfo.InvariantCulture), cost.Credits?.ToString(CultureInfo.InvariantCulture) ?? "null");
+        var usage = "\"usage\":{\"num_pages\":" + pages + ",\"credits\":" + credits;
+        var parseUsage = usage + ",\"credit_breakdown\":{\"page\":" + credits + "}}";
         const string chunksOpen = ",\"result\":{\"type\":\"full\",\"chunks\":[", chunksClose = "],\"ocr\":null,\"custom\":null}";
         const string paddingOpen = ",\"stand_in_padding\":[", paddingClose = "]";
         var now = DateTimeOffset.UtcNow;
@@ -100,19 +114,19 @@ internal static class SyncResults
                 ",\"pdf_url\":\"" + JobBodies.PresignedUrl("documents/" + jobId + ".pdf", now) + "\",\"studio_link\":\"https://studio.reducto.ai/job/" + jobId +
                 "\",\"document_properties\":null" + tail, AlwaysChunks: true),
             "pipeline" => new(
-                "{\"response_type\":\"pipeline\",\"usage\":{\"num_pages\":3,\"credits\":3.0},\"result\":{\"parse\":{\"job_id\":\"" + jobId +
+                "{\"response_type\":\"pipeline\"," + usage + "},\"result\":{\"parse\":{\"job_id\":\"" + jobId +
                 "\",\"duration\":1.84," + parseUsage, chunksOpen, chunksClose, "},\"extract\":null,\"split\":null}" + tail, AlwaysChunks: true),
             "extract" => new(
-                "{\"response_type\":\"extract\",\"usage\":{\"num_pages\":3,\"num_fields\":2,\"credits\":6.0,\"extract_mode\":\"standard\"},\"duration\":2.1," +
+                "{\"response_type\":\"extract\",\"usage\":{\"num_pages\":" + pages + ",\"num_fields\":2,\"credits\":" + credits + ",\"extract_mode\":\"standard\"},\"duration\":2.1," +
                 "\"result\":[{\"invoice_total\":\"1234.00\",\"due_date\":\"2026-12-31\"}],\"citations\":null", paddingOpen, paddingClose, tail, AlwaysChunks: false),
             "split" => new(
-                "{\"response_type\":\"split\",\"usage\":{\"num_pages\":3,\"credits\":3.0},\"duration\":1.2,\"result\":{\"section_mapping\":{\"Invoice\":[1],\"Terms\":[2,3]}," +
+                "{\"response_type\":\"split\"," + usage + "},\"duration\":1.2,\"result\":{\"section_mapping\":{\"Invoice\":[1],\"Terms\":[2,3]}," +
                 "\"splits\":[{\"name\":\"Invoice\",\"pages\":[1],\"conf\":\"high\"},{\"name\":\"Terms\",\"pages\":[2,3],\"conf\":\"high\"}]}", paddingOpen, paddingClose, tail, AlwaysChunks: false),
             "edit" => new(
                 "{\"response_type\":\"edit\",\"document_url\":\"" + JobBodies.PresignedUrl("edits/" + jobId + ".pdf", now) +
-                "\",\"form_schema\":null,\"usage\":{\"num_pages\":3,\"credits\":3.0}", paddingOpen, paddingClose, tail, AlwaysChunks: false),
+                "\",\"form_schema\":null," + usage + "}", paddingOpen, paddingClose, tail, AlwaysChunks: false),
             "classify" => new(
-                "{\"response_type\":\"classify\",\"result\":{\"category\":\"invoice\"},\"response_confidence\":0.97,\"usage\":{\"num_pages\":1,\"credits\":1.0},\"duration\":0.6",
+                "{\"response_type\":\"classify\",\"result\":{\"category\":\"invoice\"},\"response_confidence\":0.97," + usage + "},\"duration\":0.6",
                 paddingOpen, paddingClose, tail, AlwaysChunks: false),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a synchronous route"),
         };

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Reducto.StandIn;
 
 namespace Gateway.Tests.StandIn;
 
@@ -39,6 +40,45 @@ public sealed class StandInSyncRouteTests : StandInTest
         var creation = StandIn.Creations.Job(id);
         Assert.NotNull(creation);
         Assert.True(creation.Synchronous);
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task ASynchronousRoutesJob_ReadsWithTheUsageItsAnswerCarried_WhichIsWhatTheStandInBills(string kind)
+    {
+        using var answer = await PostJsonAsync("/" + kind, "{}");
+        var id = answer.RootElement.GetProperty("job_id").GetString()!;
+
+        using var job = await GetJsonAsync("/job/" + id);
+
+        var answered = answer.RootElement.GetProperty("usage");
+        var read = job.RootElement.GetProperty("result").GetProperty("usage");
+        Assert.Equal(answered.GetProperty("num_pages").GetInt64(), read.GetProperty("num_pages").GetInt64());
+        Assert.Equal(answered.GetProperty("credits").GetDecimal(), read.GetProperty("credits").GetDecimal());
+        Assert.Equal(new ServedJob(id, "Completed", new JobCost(read.GetProperty("num_pages").GetInt64(), read.GetProperty("credits").GetDecimal())), StandIn.Served.Job(id));
+    }
+
+    [Fact]
+    public async Task AnAsynchronousJob_IsBilledWhenFirstServedFinished_WithTheUsageOfThatBody()
+    {
+        var id = await CreateAsync("/parse_async");
+        using (await GetJsonAsync("/job/" + id))
+        {
+        }
+
+        Assert.Null(StandIn.Served.Job(id));
+        StandIn.Script.Respond(id, 200, """{"status":"Completed","result":{"usage":{"num_pages":7,"credits":null}}}""");
+        using (await GetJsonAsync("/job/" + id))
+        {
+        }
+
+        StandIn.Script.Respond(id, 200, """{"status":"Failed","result":null}""");
+        using (await GetJsonAsync("/job/" + id))
+        {
+        }
+
+        Assert.Equal(new ServedJob(id, "Completed", new JobCost(7, null)), StandIn.Served.Job(id));
+        Assert.Single(StandIn.Served.Jobs);
     }
 
     [Theory]
