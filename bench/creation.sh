@@ -3,11 +3,13 @@
 # stand-in and through the gateway (which checks the body's references, scans the answer for its job_id and records
 # the owner in Redis before the answer's last byte), alternating ROUNDS (3) times, with Redis and without.
 # Usage: bench/creation.sh [gateway build dir]   (ROUNDS=3 SECONDS_PER=5; default: this tree's Release build)
+#        REUSE=1 turns Teams:bench:ReuseCompletedJobs on: every creation then also computes its reuse key and looks it
+#        up (none is found: no job here is read to completion), which is what reuse adds to a creation it cannot reuse.
 #        Pass another tree's src/Gateway/bin/Release/net10.0 to compare two builds on the same machine.
 # Needs: .NET 10 SDK, python3, curl, wrk, redis-server. Everything on 127.0.0.1; every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS="${ROUNDS:-3}"; SECONDS_PER="${SECONDS_PER:-5}"
+ROUNDS="${ROUNDS:-3}"; SECONDS_PER="${SECONDS_PER:-5}"; REUSE="${REUSE:-0}"
 KEY="bench-team-gateway-key-0001"
 work="$(mktemp -d)"; pids=()
 . bench/lib.sh
@@ -39,10 +41,11 @@ for redis_setting in "127.0.0.1:$redis" ""; do
   ( cd "$gateway_dir" && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Upstream__BaseUrl="http://127.0.0.1:$standin" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" \
     Upstream__RequestsPerSecond=100000 ConnectionStrings__Redis="$redis_setting" \
+    Teams__bench__ReuseCompletedJobs="$([[ $REUSE == 1 ]] && echo true || echo false)" \
     exec dotnet Gateway.dll --urls "http://127.0.0.1:$gateway" ) >"$work/gateway.log" 2>&1 &
   gateway_pid=$!
   wait_http "http://127.0.0.1:$gateway/healthz" "$gateway_pid" "$work/gateway.log"
-  echo "## POST /parse_async, one connection, ${SECONDS_PER}s per measurement, Redis: ${redis_setting:-none}"
+  echo "## POST /parse_async, one connection, ${SECONDS_PER}s per measurement, Redis: ${redis_setting:-none}, reuse: $([[ $REUSE == 1 ]] && echo on || echo off)"
   for ((r = 1; r <= ROUNDS; r++)); do
     read -r d50 d99 <<<"$(latency "http://127.0.0.1:$standin/parse_async" "Authorization: Bearer stand-in-key")"
     read -r g50 g99 <<<"$(latency "http://127.0.0.1:$gateway/parse_async" "Authorization: Bearer $KEY")"
