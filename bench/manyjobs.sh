@@ -75,7 +75,9 @@ upstream_requests() { curl -sf "http://127.0.0.1:$standin_port/_standin/stats" |
 gateway_metrics() {  # the three gateways' /metrics, one after another
   local i; for i in 0 1 2; do curl -sf "http://127.0.0.1:${gateway_ports[$i]}/metrics" || true; done
 }
-in_flight() { gateway_metrics | awk '/^gateway_stale_refreshes_in_flight/ { n += $NF } END { printf "%d\n", n }'; }
+in_flight() {  # refreshes running and refreshes queued, summed over the gateways
+  gateway_metrics | awk '/^gateway_stale_refreshes_in_flight/ { n += $NF } /^gateway_refreshes_waiting/ { w += $NF } END { printf "%d %d\n", n, w }'
+}
 target_url() {  # system i
   if [ "$1" = nginx ]; then echo "http://127.0.0.1:$nginx_port"; else echo "http://127.0.0.1:${gateway_ports[$2]}"; fi
 }
@@ -140,6 +142,7 @@ for i in range(3):
 lines = [line.split() for line in open(f"{out}/{name}-upstream-per-second.txt") if line.strip()]
 samples = [(float(l[0]), int(l[1])) for l in lines]
 peak_in_flight = max((int(l[2]) for l in lines if len(l) > 2), default=0)
+peak_waiting = max((int(l[3]) for l in lines if len(l) > 3), default=0)
 steps = [round((c2 - c1) / (t2 - t1)) for (t1, c1), (t2, c2) in zip(samples, samples[1:])]
 requests = sum(int(r[0]) for r in rows)
 statuses = {}
@@ -155,7 +158,7 @@ overdue = max(int(r[6]) for r in rows)
 share = f"{rate / terminal:.0%}" if terminal else "="
 print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
       + (f"{max_age} s" if max_age >= 0 else "–") + " | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
-      + stale_cell + " | " + (f"{peak_in_flight:,}" if system != "nginx" else "n/a") + " | "
+      + stale_cell + " | " + (f"{peak_in_flight:,} / {peak_waiting:,}" if system != "nginx" else "n/a") + " | "
       + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
 with open(f"{out}/{name}-rate.txt", "w") as f:
@@ -184,10 +187,10 @@ warm() {  # system jobs prefix
   echo "Rows in the order run, gateway and nginx alternating. Upstream reads: mean over the load (× the budget of $BUDGET/s), busiest second."
   echo "Oldest answer: the largest \`Age\` (gateway) or now − the stand-in's \`Date\` (nginx), whole seconds; most overdue: the largest"
   echo "\`ttl=-<ms>\` of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load, with p50/p99 of"
-  echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight: the most"
-  echo "\`gateway_stale_refreshes_in_flight\` summed over the gateways in any once-a-second sample."
+  echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight / queued: the most"
+  echo "\`gateway_stale_refreshes_in_flight\` and \`gateway_refreshes_waiting\` summed over the gateways in any once-a-second sample."
   echo
-  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | most overdue | stale answers | refreshes in flight (peak) | p90 ms per wrk | answers (status:how) |"
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | answers (status:how) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/report.md"
 

@@ -66,7 +66,7 @@ internal sealed class JobMisses(
             }
 
             metrics.StaleAnswer(team, answer.AnsweredAt);
-            refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team));
+            refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team, answer.AnsweredAt));
             return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
         }
 
@@ -85,10 +85,16 @@ internal sealed class JobMisses(
 
     // Joins or starts the job's plain flight without making anyone wait for it: its answer is shared (or stored) for
     // the next reads, and its notice tells the other replicas.
-    private async Task RefreshAsync(string jobId, string key, string team)
+    private async Task RefreshAsync(string jobId, string key, string team, DateTimeOffset servedAt)
     {
         try
         {
+            // Queued behind an answer given at servedAt: another replica may have read the job since, and shared it.
+            if (await running.RefreshedSinceAsync(jobId, servedAt))
+            {
+                return;
+            }
+
             await _flights.RunAsync(key, () => CountedFlyAsync(jobId, key, team), CancellationToken.None);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

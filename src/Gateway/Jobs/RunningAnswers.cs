@@ -69,67 +69,113 @@ internal sealed class RunningAnswers(
         Enabled && _local.TryGetValue(jobId, out var entry) && entry is RunningAnswer answer && IsFresh(answer) ? answer : null;
 
     /// <summary>The fresh answer this process holds or Redis has, or null.</summary>
-    public async ValueTask<RunningAnswer?> GetAsync(string jobId)
+    public async ValueTask<RunningAnswer?> GetAsync(string jobId) => (await LookAsync(jobId)).Fresh;
+
+    /// <summary>
+    /// The fresh answer (as <see cref="GetAsync"/>), or else the newest answer this process or Redis holds if it is no
+    /// older than <see cref="JobOptions.StaleRunningAnswers"/>, marked stale; null when neither, or when the job is known
+    /// to be terminal. Redis keeps every shared answer for its window and the stale limit, so a replica that never read
+    /// the job itself serves another's answer stale rather than wait for a slot. The look at Redis comes first, so a
+    /// terminal mark another replica left there is learnt before any stale answer is handed out; the mark outlives the
+    /// stale limit, so a completion seen anywhere while Redis answers is never answered as running.
+    /// </summary>
+    public async ValueTask<(RunningAnswer Answer, bool Stale)?> GetFreshOrStaleAsync(string jobId)
+    {
+        var (fresh, latest) = await LookAsync(jobId);
+        if (fresh is not null)
+        {
+            return (fresh, false);
+        }
+
+        var limit = jobs.Value.StaleRunningAnswers;
+        return limit > TimeSpan.Zero && latest is not null && latest.AnsweredAt + limit > time.GetUtcNow() ? (latest, true) : null;
+    }
+
+    /// <summary>
+    /// Whether the job was read again since <paramref name="servedAt"/> by this or any replica (an answer newer than that
+    /// here or in Redis), or is known to be terminal: a refresh queued behind a stale answer given at that time is then
+    /// spent already. This is how replicas share one refresh per job and period without a scheduler of their own.
+    /// </summary>
+    public async ValueTask<bool> RefreshedSinceAsync(string jobId, DateTimeOffset servedAt)
     {
         if (!Enabled)
         {
-            return null;
+            return false;
         }
 
-        if (_local.TryGetValue(jobId, out var entry))
+        if (_local.TryGetValue(jobId, out var entry) && (entry == TerminalEntry || entry is RunningAnswer local && local.AnsweredAt > servedAt))
         {
-            if (entry == TerminalEntry)
-            {
-                return null;
-            }
-
-            if (entry is RunningAnswer local && IsFresh(local))
-            {
-                return local;
-            }
+            return true;
         }
 
         var value = await redis.TryAsync(database => database.StringGetAsync(keys.Running(jobId)), RedisValue.Null);
         if (value.IsNull)
         {
-            return null;
+            return false;
         }
 
         var bytes = (ReadOnlyMemory<byte>)value;
         if (bytes.Span is [RunningAnswer.TerminalMark])
         {
             MarkTerminalLocally(jobId);
-            return null;
+            return true;
         }
 
-        if (RunningAnswer.Deserialize(bytes) is not { } stored || !IsFresh(stored))
-        {
-            return null;
-        }
-
-        Keep(jobId, stored);
-        return stored;
+        return RunningAnswer.Deserialize(bytes) is { } stored && stored.AnsweredAt > servedAt;
     }
 
-    /// <summary>
-    /// The fresh answer (as <see cref="GetAsync"/>), or else this process's last answer if it is no older than
-    /// <see cref="JobOptions.StaleRunningAnswers"/>, marked stale; null when neither, or when the job is known to be
-    /// terminal. The look at Redis comes first, so a terminal mark another replica left there is learnt before any
-    /// stale answer is handed out; the mark outlives the stale limit (its lifetime covers the window, the budget wait
-    /// and the upstream timeout), so a completion seen anywhere while Redis answers is never answered as running.
-    /// </summary>
-    public async ValueTask<(RunningAnswer Answer, bool Stale)?> GetFreshOrStaleAsync(string jobId)
+    // The fresh answer here or in Redis, else the newest answer either holds; neither once the job is known terminal.
+    private async ValueTask<(RunningAnswer? Fresh, RunningAnswer? Latest)> LookAsync(string jobId)
     {
-        if (await GetAsync(jobId) is { } fresh)
+        if (!Enabled)
         {
-            return (fresh, false);
+            return default;
         }
 
-        var limit = jobs.Value.StaleRunningAnswers;
-        return limit > TimeSpan.Zero && _local.TryGetValue(jobId, out var entry) && entry is RunningAnswer answer &&
-            answer.AnsweredAt + limit > time.GetUtcNow()
-                ? (answer, true)
-                : null;
+        RunningAnswer? held = null;
+        if (_local.TryGetValue(jobId, out var entry))
+        {
+            if (entry == TerminalEntry)
+            {
+                return default;
+            }
+
+            if (entry is RunningAnswer local)
+            {
+                if (IsFresh(local))
+                {
+                    return (local, local);
+                }
+
+                held = local;
+            }
+        }
+
+        var value = await redis.TryAsync(database => database.StringGetAsync(keys.Running(jobId)), RedisValue.Null);
+        if (value.IsNull)
+        {
+            return (null, held);
+        }
+
+        var bytes = (ReadOnlyMemory<byte>)value;
+        if (bytes.Span is [RunningAnswer.TerminalMark])
+        {
+            MarkTerminalLocally(jobId);
+            return default;
+        }
+
+        if (RunningAnswer.Deserialize(bytes) is not { } stored)
+        {
+            return (null, held);
+        }
+
+        if (IsFresh(stored))
+        {
+            Keep(jobId, stored);
+            return (stored, stored);
+        }
+
+        return (null, held is null || stored.AnsweredAt > held.AnsweredAt ? stored : held);
     }
 
     /// <summary>Holds an answer another replica fetched (it shared it in Redis itself); a newer one or a terminal mark wins.</summary>
@@ -152,11 +198,13 @@ internal sealed class RunningAnswers(
         });
     }
 
-    /// <summary>Shares an answer this process just got from the upstream: here at once, then in Redis for the rest of the window.</summary>
+    /// <summary>Shares an answer this process just got from the upstream: here at once, then in Redis for the rest of the window (and the stale limit after it).</summary>
     public async Task ShareAsync(string jobId, RunningAnswer answer)
     {
         Keep(jobId, answer);
-        var remaining = FreshUntil(answer) - time.GetUtcNow();
+
+        // Kept past its window for as long as it may be served stale, by any replica.
+        var remaining = FreshUntil(answer) + jobs.Value.StaleRunningAnswers - time.GetUtcNow();
         if (Enabled && remaining > TimeSpan.Zero)
         {
             await redis.TryAsync(database => database.ScriptEvaluateAsync(

@@ -154,6 +154,48 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
         Assert.Equal(1, refreshes.GetMeasurementSnapshot().Count(static m => m.Value == 1));
     }
 
+    [Fact]
+    public async Task AnAnswerOnlyAnotherReplicaRead_IsServedStaleFromRedis_WithoutAnUpstreamRead()
+    {
+        // As another replica leaves it: the job read there 5 s ago, kept in Redis past its 3 s window. This replica
+        // never read the job, so only Redis can spare its caller the wait for a slot.
+        var job = NewId("pending-");
+        var body = System.Text.Encoding.UTF8.GetBytes($$"""{"job_id":"{{job}}","status":"Pending","from":"elsewhere"}""");
+        var key = Gateway.Services.GetRequiredService<RedisKeys>().Running(job);
+        var elsewhere = new global::Gateway.Jobs.RunningAnswer("application/json", body, _clock.GetUtcNow() - TimeSpan.FromSeconds(5));
+        await SetAsync(key, elsewhere);
+        await ReadAsync(NewId("pending-"));
+
+        var (stale, served) = await ReadAsync(job);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-2000", stale.Header("Cache-Status"));
+        Assert.Equal(body, served);
+        Assert.Equal(0, Upstream.Requests.CountForJob(job));
+    }
+
+    [Fact]
+    public async Task AQueuedRefresh_IsSpent_OnceAnyReplicaHasANewerAnswer_OrTheJobEnded()
+    {
+        var running = Gateway.Services.GetRequiredService<global::Gateway.Jobs.RunningAnswers>();
+        var job = NewId("pending-");
+        var key = Gateway.Services.GetRequiredService<RedisKeys>().Running(job);
+        var servedAt = _clock.GetUtcNow() - TimeSpan.FromSeconds(10);
+        Task Elsewhere(TimeSpan age) => SetAsync(key, new global::Gateway.Jobs.RunningAnswer("application/json", "{}"u8.ToArray(), _clock.GetUtcNow() - age));
+
+        Assert.False(await running.RefreshedSinceAsync(job, servedAt));
+        await Elsewhere(TimeSpan.FromSeconds(12));
+        Assert.False(await running.RefreshedSinceAsync(job, servedAt));
+        await Elsewhere(TimeSpan.FromSeconds(2));
+        Assert.True(await running.RefreshedSinceAsync(job, servedAt));
+        await redis.SendAsync("SET", key.ToString(), "T", "PX", "60000");
+        Assert.True(await running.RefreshedSinceAsync(job, servedAt));
+        Assert.False(await running.RefreshedSinceAsync(NewId("pending-"), servedAt));
+    }
+
+    // Written as another replica's gateway writes it: the serialised answer, binary, through the same client.
+    private async Task SetAsync(StackExchange.Redis.RedisKey key, global::Gateway.Jobs.RunningAnswer answer) =>
+        Assert.True(await Gateway.Services.GetRequiredService<SharedRedis>().TryAsync(
+            database => database.StringSetAsync(key, answer.Serialize(), TimeSpan.FromMinutes(1)), false));
+
     private async Task<(HttpResponseMessage Response, byte[] Body)> ReadAsync(string id)
     {
         var response = await GetJobAsync(id);
