@@ -58,22 +58,24 @@ internal sealed class JobMisses(
         // answer anywhere waits.
         var refreshing = refreshes.Holds(key);
         if (!fresh && running.Enabled && (refreshing || !_flights.IsFlying(key)) && (refreshing || !budget.JobPollSlotFree) &&
-            await running.GetFreshOrStaleAsync(jobId) is var (answer, stale))
+            await AnswerWithoutWaitingAsync(jobId, key, team) is { } answered)
         {
-            if (!stale)
-            {
-                return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared, cache.IsAvailable);
-            }
-
-            metrics.StaleAnswer(team, answer.AnsweredAt);
-            refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team, answer.AnsweredAt));
-            return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
+            return answered;
         }
 
         // Fresh reads fly apart from plain ones: joining a plain flight could hand them the shared answer they skip.
         // Without a window there is nothing to skip, and they share flights as they always did.
         var flight = fresh && running.Enabled ? key + FreshFlight : key;
         var (read, collapsed) = await _flights.RunAsync(flight, () => FlyAsync(jobId, key, team, fresh), cancellationToken);
+
+        // A fetch the budget turned away (a slot looked free, and was taken by the time it asked) still leaves a plain
+        // read the answer there is: only a job with no answer anywhere is told to retry.
+        if (read.Failure == UpstreamFailure.BudgetExhausted && !fresh && running.Enabled &&
+            await AnswerWithoutWaitingAsync(jobId, key, team) is { } spared)
+        {
+            return spared;
+        }
+
         if (!collapsed)
         {
             return read;
@@ -81,6 +83,26 @@ internal sealed class JobMisses(
 
         var outcome = read.Outcome == CacheOutcome.Hit ? CacheOutcome.Hit : read.AnsweredAt is not null ? CacheOutcome.Shared : CacheOutcome.Miss;
         return read with { Collapsed = true, Outcome = outcome };
+    }
+
+    // The freshest answer there is, at once: shared if fresh, else stale with the job queued for one refresh; null
+    // when the job has no answer anywhere (or is known to be terminal).
+    private async ValueTask<JobRead?> AnswerWithoutWaitingAsync(string jobId, string key, string team)
+    {
+        if (await running.GetFreshOrStaleAsync(jobId) is not { } found)
+        {
+            return null;
+        }
+
+        var (answer, stale) = found;
+        if (!stale)
+        {
+            return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared, cache.IsAvailable);
+        }
+
+        metrics.StaleAnswer(team, answer.AnsweredAt);
+        refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team, answer.AnsweredAt));
+        return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
     }
 
     // Joins or starts the job's plain flight without making anyone wait for it: its answer is shared (or stored) for
