@@ -52,6 +52,7 @@ internal sealed record LatencySeries(double?[] HitP50Ms, double?[] HitP99Ms, dou
 /// <param name="ReplicasAlive">Replicas sharing this deployment's Redis and upstream budget (1 without Redis).</param>
 /// <param name="JobsWatched">Jobs polled for <c>Prefer: wait</c> callers, on every replica with Redis.</param>
 /// <param name="CallersWaiting">Callers held by <c>Prefer: wait</c>, on every replica with Redis.</param>
+/// <param name="RefreshesQueued">Running jobs queued for a refresh behind a stale answer (or a watcher's poll), not yet started, on every replica with Redis.</param>
 /// <param name="KeysNearExpiry">Keys whose <c>NotAfter</c> is within <c>Auth:ExpiryWarning</c>, or past.</param>
 internal sealed record OperationsStatus(
     string Redis,
@@ -60,6 +61,7 @@ internal sealed record OperationsStatus(
     int ReplicasAlive,
     int JobsWatched,
     int CallersWaiting,
+    int RefreshesQueued,
     IReadOnlyList<ExpiringKey> KeysNearExpiry);
 
 /// <summary>A key by its public id: never the key or its hash.</summary>

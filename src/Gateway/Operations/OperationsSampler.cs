@@ -17,6 +17,7 @@ internal sealed class OperationsSampler(
     LatencyLedger latency,
     ReplicaActivity activity,
     JobWatcher watcher,
+    RefreshQueue refreshes,
     TimeProvider time,
     IOptions<OperationsOptions> options,
     ILogger<OperationsSampler> logger) : BackgroundService
@@ -68,7 +69,7 @@ internal sealed class OperationsSampler(
 
             _shared = counts.Shared;
             _lastMinute = minute;
-            var own = new WaitingCounts(watcher.Watching, watcher.Waiting);
+            var own = new WaitingCounts(watcher.Watching, watcher.Waiting, refreshes.Waiting);
             var waiting = (counts.Shared ? await activity.ShareAsync(own) : null) ?? own;
             var snapshot = new OperationsSnapshot(counts.Shared, now, minute, _usage.Window(minute), _latency.Window(minute), waiting);
             Volatile.Write(ref _latest, snapshot);

@@ -33,6 +33,7 @@ internal sealed class StatusStrip(
             budget.Replicas,
             waiting.JobsWatched,
             waiting.CallersWaiting,
+            waiting.RefreshesQueued,
             expiring);
     }
 }

@@ -97,6 +97,7 @@ public sealed class OverviewEndpointTests(RedisServer redis) : GatewayTest
         Assert.Equal("closed", status.GetProperty("upstreamCircuit").GetString());
         Assert.Equal(1, status.GetProperty("replicasAlive").GetInt32());
         Assert.Equal(0, status.GetProperty("callersWaiting").GetInt32());
+        Assert.Equal(0, status.GetProperty("refreshesQueued").GetInt32());
         var key = Assert.Single(status.GetProperty("keysNearExpiry").EnumerateArray());
         Assert.Equal("team-d", key.GetProperty("team").GetString());
         Assert.Equal("soon", key.GetProperty("keyId").GetString());
