@@ -63,6 +63,7 @@ public sealed partial class PrometheusAssetsTests
             ["Auth__ClientKeys__prom-a"] = KeyA,
             ["Teams__prom-a__CreditsPerMonth"] = "1000",
             ["Teams__prom-a__CreditsWarnPercent"] = "80",
+            ["Teams__prom-a__ReuseCompletedJobs"] = "true",
             ["Teams__prom-b__Keys__current__Key"] = KeyB,
             ["Teams__prom-b__Keys__current__NotAfter"] = DateTimeOffset.UtcNow.AddDays(3).ToString("O"),
             ["Teams__prom-b__RequestsPerSecond"] = "2",
@@ -185,6 +186,14 @@ public sealed partial class PrometheusAssetsTests
             using var read = await teamA.GetAsync("/job/" + job.RootElement.GetProperty("job_id").GetString(), Cancel);
             Assert.Contains("\"Completed\"", await read.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
         }
+
+        // The same creation again is given the finished job, and its credits are booked as saved.
+        await Eventually.Until(async () =>
+        {
+            using var again = await teamA.PostAsync("/parse_async", new StringContent("{\"input\":\"https://example.com/a.pdf\"}",
+                System.Text.Encoding.UTF8, "application/json"), Cancel);
+            return again.Headers.Contains("Gateway-Reused-Job");
+        });
 
         using (await teamB.GetAsync("/job/status-429-" + Guid.NewGuid().ToString("N"), Cancel))
         {
