@@ -102,4 +102,51 @@ public sealed class ReplicaOwnershipTests
         using var stillRefused = await set.Clients[1].SendAsync(Request(HttpMethod.Get, "/job/" + job, TeamB), Cancel);
         Assert.Equal(HttpStatusCode.NotFound, stillRefused.StatusCode);
     }
+    [Fact]
+    public async Task ARunningJobsSharedAndStaleAnswers_AreNeverAnotherTeams_OnEitherReplica_OrWithRedisStopped()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>(FastSync()) { ["Jobs:PendingFreshness"] = "00:00:30" });
+        var job = await CreateJobAsync(set.Clients[0], TeamA);
+        set.Upstream.Script.Respond(job, 200, $$"""{"job_id":"{{job}}","status":"Pending"}""");
+
+        // Team A's read shares the running answer in this replica's memory and in Redis, for every replica.
+        using (var own = await set.Clients[0].SendAsync(Request(HttpMethod.Get, "/job/" + job, TeamA), Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        }
+
+        using (var shared = await set.Clients[1].SendAsync(Request(HttpMethod.Get, "/job/" + job, TeamA), Cancel))
+        {
+            Assert.StartsWith("Gateway; hit", shared.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
+        }
+
+        var reads = set.Upstream.Requests.CountForJob(job);
+        async Task RefusedEverywhereAsync()
+        {
+            foreach (var client in set.Clients)
+            {
+                foreach (var (method, conditional) in new[] { (HttpMethod.Get, false), (HttpMethod.Head, false), (HttpMethod.Get, true) })
+                {
+                    var request = Request(method, "/job/" + job, TeamB);
+                    if (conditional)
+                    {
+                        request.Headers.TryAddWithoutValidation("If-None-Match", "*");
+                    }
+
+                    using var refused = await client.SendAsync(request, Cancel);
+                    Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+                    Assert.False(refused.Headers.Contains("Age"));
+                }
+            }
+        }
+
+        await RefusedEverywhereAsync();
+        await redis.StopAsync();
+        await RefusedEverywhereAsync();
+
+        // Team B's six attempts on each side of the outage reached the upstream for this job 0 times.
+        Assert.Equal(reads, set.Upstream.Requests.CountForJob(job));
+    }
 }
