@@ -81,7 +81,7 @@ internal sealed class RunningAnswers(
     /// </summary>
     public async ValueTask<(RunningAnswer Answer, bool Stale)?> GetFreshOrStaleAsync(string jobId)
     {
-        var (fresh, latest) = await LookAsync(jobId);
+        var (fresh, latest, _) = await LookAsync(jobId);
         if (fresh is not null)
         {
             return (fresh, false);
@@ -98,34 +98,12 @@ internal sealed class RunningAnswers(
     /// </summary>
     public async ValueTask<bool> RefreshedSinceAsync(string jobId, DateTimeOffset servedAt)
     {
-        if (!Enabled)
-        {
-            return false;
-        }
-
-        if (_local.TryGetValue(jobId, out var entry) && (entry == TerminalEntry || entry is RunningAnswer local && local.AnsweredAt > servedAt))
-        {
-            return true;
-        }
-
-        var value = await redis.TryAsync(database => database.StringGetAsync(keys.Running(jobId)), RedisValue.Null);
-        if (value.IsNull)
-        {
-            return false;
-        }
-
-        var bytes = (ReadOnlyMemory<byte>)value;
-        if (bytes.Span is [RunningAnswer.TerminalMark])
-        {
-            MarkTerminalLocally(jobId);
-            return true;
-        }
-
-        return RunningAnswer.Deserialize(bytes) is { } stored && stored.AnsweredAt > servedAt;
+        var look = await LookAsync(jobId);
+        return look.Terminal || look.Latest?.AnsweredAt > servedAt;
     }
 
     // The fresh answer here or in Redis, else the newest answer either holds; neither once the job is known terminal.
-    private async ValueTask<(RunningAnswer? Fresh, RunningAnswer? Latest)> LookAsync(string jobId)
+    private async ValueTask<Look> LookAsync(string jobId)
     {
         if (!Enabled)
         {
@@ -137,14 +115,14 @@ internal sealed class RunningAnswers(
         {
             if (entry == TerminalEntry)
             {
-                return default;
+                return Look.Ended;
             }
 
             if (entry is RunningAnswer local)
             {
                 if (IsFresh(local))
                 {
-                    return (local, local);
+                    return new Look(local, local);
                 }
 
                 held = local;
@@ -154,28 +132,33 @@ internal sealed class RunningAnswers(
         var value = await redis.TryAsync(database => database.StringGetAsync(keys.Running(jobId)), RedisValue.Null);
         if (value.IsNull)
         {
-            return (null, held);
+            return new Look(null, held);
         }
 
         var bytes = (ReadOnlyMemory<byte>)value;
         if (bytes.Span is [RunningAnswer.TerminalMark])
         {
             MarkTerminalLocally(jobId);
-            return default;
+            return Look.Ended;
         }
 
         if (RunningAnswer.Deserialize(bytes) is not { } stored)
         {
-            return (null, held);
+            return new Look(null, held);
         }
 
         if (IsFresh(stored))
         {
             Keep(jobId, stored);
-            return (stored, stored);
+            return new Look(stored, stored);
         }
 
-        return (null, held is null || stored.AnsweredAt > held.AnsweredAt ? stored : held);
+        return new Look(null, held is null || stored.AnsweredAt > held.AnsweredAt ? stored : held);
+    }
+
+    private readonly record struct Look(RunningAnswer? Fresh, RunningAnswer? Latest, bool Terminal = false)
+    {
+        public static readonly Look Ended = new(null, null, Terminal: true);
     }
 
     /// <summary>Holds an answer another replica fetched (it shared it in Redis itself); a newer one or a terminal mark wins.</summary>
