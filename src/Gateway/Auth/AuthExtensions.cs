@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -46,8 +45,8 @@ internal static class AuthExtensions
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Requests");
         app.Use(async (context, next) =>
         {
-            var match = ConnectionKeyMemo.FindBearer(context, keys);
-            ClaimsPrincipal? principal;
+            var match = frontDoor.AsOfNow(ConnectionKeyMemo.FindBearer(context, keys));
+            KeyRefusals.Set(context, match.Refusal);
             if (FrontDoor.Demand(context.GetEndpoint()) is { } required)
             {
                 // A team endpoint: the one step the direct path takes too. Its refusals are answered further on,
@@ -55,17 +54,11 @@ internal static class AuthExtensions
                 var admission = frontDoor.Admit(match, required);
                 Admissions.Keep(context, admission);
                 KeyRefusals.Set(context, admission.Refusal);
-                principal = admission.Team is { } admitted && !ReferenceEquals(admitted, TeamExtensions.AnonymousTeam) ? admitted
-                    : admission.Outcome == AdmissionOutcome.NotATeam ? match.Principal : null;
-            }
-            else
-            {
-                // Open endpoints and those with a policy of their own (the admin endpoints), decided by authorization.
-                match = frontDoor.AsOfNow(match);
-                KeyRefusals.Set(context, match.Refusal);
-                principal = match.Principal;
             }
 
+            // What the key opens goes on the request whatever the front door said: authorization and the logs read it,
+            // and endpoints with a policy of their own (the admin endpoints) are decided there.
+            var principal = match.Principal;
             if (principal is null)
             {
                 await next(context);

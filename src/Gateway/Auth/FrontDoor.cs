@@ -103,18 +103,20 @@ internal sealed class FrontDoor(GatewayKeys keys, TeamRequestLimiter ceilings, T
 /// <summary>The front door's refusals, kept on the request for the steps that answer them.</summary>
 internal static class Admissions
 {
-    private static readonly object ItemKey = new();
+    // A request feature rather than an item: asking an admitted request (the common case) then allocates nothing.
+    private sealed class Refusal(Admission admission)
+    {
+        public Admission Admission { get; } = admission;
+    }
 
-    // Only a refusal is kept: an admitted request, the common case, then allocates no items dictionary.
     public static void Keep(HttpContext context, in Admission admission)
     {
         if (!admission.Admitted)
         {
-            context.Items[ItemKey] = admission;
+            context.Features.Set(new Refusal(admission));
         }
     }
 
     /// <summary>Why the front door turned the request away; null when it admitted it or did not decide it.</summary>
-    public static Admission? Refused(HttpContext context) =>
-        context.Items.TryGetValue(ItemKey, out var admission) && admission is Admission known ? known : null;
+    public static Admission? Refused(HttpContext context) => context.Features.Get<Refusal>()?.Admission;
 }
