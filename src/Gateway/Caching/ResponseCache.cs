@@ -49,16 +49,22 @@ internal sealed class ResponseCache(MemoryTier memory, SharedRedis redis, TimePr
         return new CacheLookup(entry, true);
     }
 
-    /// <summary>Stores in the memory tier, and in the shared store when it answers.</summary>
+    /// <summary>Stores in the shared store when it answers, then in the memory tier.</summary>
     /// <returns>Whether the shared store has it too (true when there is none).</returns>
+    /// <remarks>
+    /// Redis first: this process's readers (the direct path's above all) answer from the memory tier the moment the
+    /// entry is there, and a replica that has not heard yet must then find it in Redis, or it would answer a running
+    /// job's shared answer after this one answered Completed.
+    /// </remarks>
     public async Task<bool> SetAsync(string key, CachedResponse entry, CancellationToken cancellationToken)
     {
-        memory.Set(key, entry);
-        return !redis.IsConfigured || await redis.TryStoreAsync(async store =>
+        var shared = !redis.IsConfigured || await redis.TryStoreAsync(async store =>
         {
             await store.SetAsync(key, entry.Serialize(), new DistributedCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt }, cancellationToken);
             return true;
         }, false, cancellationToken);
+        memory.Set(key, entry);
+        return shared;
     }
 
     /// <returns>Whether the cache confirmed the removal (false while it is unavailable).</returns>
