@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Gateway.Caching;
 using Gateway.Jobs;
+using Gateway.Ownership;
 using Gateway.Upstream;
 
 namespace Gateway.Cluster;
@@ -26,10 +27,11 @@ internal enum JobNoticeKind : byte
 /// long-poll watchers) and for memory tiers that must forget it.
 /// </summary>
 /// <remarks>
-/// Wire form (version 2): [1 version][1 kind][16 origin][1 failure][4 status][4 retry-after ms, -1 none]
-/// [8 answered-at, Unix ms, -1 none][2 job id length][job id][2 content-type length][content type][body]; integers
-/// big endian. Version 1, without answered-at, is still read: a replica not yet upgraded then costs other replicas
-/// their own fetch of a running job, never a wrong answer.
+/// Wire form (version 3): [1 version][1 kind][16 origin][1 failure][4 status][4 retry-after ms, -1 none]
+/// [8 answered-at, Unix ms, -1 none][2 job id length][job id][2 content-type length][content type][1 owner known]
+/// [owner, as <see cref="Jobs.RunningAnswer"/> writes it, when known][body]; integers big endian. Versions 1 (without
+/// answered-at) and 2 (without the owner) are still read: a replica not yet upgraded then costs other replicas their
+/// own fetch of a running job, or its direct answer, never a wrong answer.
 /// </remarks>
 internal sealed record JobNotice(
     JobNoticeKind Kind,
@@ -39,9 +41,11 @@ internal sealed record JobNotice(
     string? ContentType = null,
     ReadOnlyMemory<byte> Body = default,
     TimeSpan? RetryAfterHint = null,
-    DateTimeOffset? AnsweredAt = null)
+    DateTimeOffset? AnsweredAt = null,
+    OwnedBy? Owner = null)
 {
-    private const byte Version = 2;
+    private const byte Version = 3;
+    private const byte VersionWithoutOwner = 2;
     private const byte VersionWithoutAnsweredAt = 1;
     private const int FixedBytes = 1 + 1 + 16 + 1 + 4 + 4 + 2 + 2;
     private const int AnsweredAtBytes = 8;
@@ -51,7 +55,7 @@ internal sealed record JobNotice(
     /// <summary>The running answer a Response notice carries, shareable within its window; null for anything else.</summary>
     public RunningAnswer? RunningAnswer() =>
         Kind == JobNoticeKind.Response && AnsweredAt is { } at && StatusCode == StatusCodes.Status200OK && !IsTerminalAnswer
-            ? new RunningAnswer(ContentType, Body, at)
+            ? new RunningAnswer(ContentType, Body, at, Owner)
             : null;
 
     /// <summary>Whether this is a Response notice with a terminal 200 (one that was not stored, or it would be Stored).</summary>
@@ -61,7 +65,9 @@ internal sealed record JobNotice(
     {
         var id = Encoding.UTF8.GetBytes(JobId);
         var contentType = Encoding.UTF8.GetBytes(ContentType ?? string.Empty);
-        var bytes = new byte[FixedBytes + AnsweredAtBytes + id.Length + contentType.Length + Body.Length];
+        var owner = Owner?.Team is { } team ? Encoding.UTF8.GetBytes(team) : [];
+        var ownerBytes = 1 + (Owner is null ? 0 : 2 + owner.Length);
+        var bytes = new byte[FixedBytes + AnsweredAtBytes + id.Length + contentType.Length + ownerBytes + Body.Length];
         var span = bytes.AsSpan();
         span[0] = Version;
         span[1] = (byte)Kind;
@@ -73,7 +79,13 @@ internal sealed record JobNotice(
         var at = 27 + AnsweredAtBytes;
         at = WriteField(span, at, id);
         at = WriteField(span, at, contentType);
-        Body.Span.CopyTo(span[at..]);
+        span[at] = Owner is null ? (byte)0 : (byte)1;
+        if (Owner is { } known)
+        {
+            Jobs.RunningAnswer.WriteOwner(span[(at + 1)..], known.Team, owner);
+        }
+
+        Body.Span.CopyTo(span[(at + ownerBytes)..]);
         return bytes;
     }
 
@@ -81,7 +93,7 @@ internal sealed record JobNotice(
     public static (JobNotice Notice, Guid Origin)? Deserialize(ReadOnlyMemory<byte> bytes)
     {
         var span = bytes.Span;
-        if (span.Length < FixedBytes || span[0] is not (Version or VersionWithoutAnsweredAt) ||
+        if (span.Length < FixedBytes || span[0] is not (Version or VersionWithoutOwner or VersionWithoutAnsweredAt) ||
             !Enum.IsDefined((JobNoticeKind)span[1]) || !Enum.IsDefined((UpstreamFailure)span[18]))
         {
             return null;
@@ -91,7 +103,7 @@ internal sealed record JobNotice(
         var retryAfter = BinaryPrimitives.ReadInt32BigEndian(span[23..]);
         var at = 27;
         long answeredAt = -1;
-        if (span[0] == Version)
+        if (span[0] != VersionWithoutAnsweredAt)
         {
             if (span.Length < FixedBytes + AnsweredAtBytes)
             {
@@ -107,6 +119,26 @@ internal sealed record JobNotice(
             return null;
         }
 
+        OwnedBy? owner = null;
+        if (span[0] == Version)
+        {
+            if (span.Length < at + 1 || span[at] > 1)
+            {
+                return null;
+            }
+
+            var known = span[at++] == 1;
+            if (known)
+            {
+                if (!Jobs.RunningAnswer.TryReadOwner(span, ref at, out var found))
+                {
+                    return null;
+                }
+
+                owner = found;
+            }
+        }
+
         var notice = new JobNotice(
             (JobNoticeKind)span[1],
             Encoding.UTF8.GetString(id),
@@ -115,7 +147,8 @@ internal sealed record JobNotice(
             contentType.IsEmpty ? null : Encoding.UTF8.GetString(contentType),
             bytes[at..],
             retryAfter < 0 ? null : TimeSpan.FromMilliseconds(retryAfter),
-            answeredAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(answeredAt));
+            answeredAt < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(answeredAt),
+            owner);
         return (notice, origin);
     }
 

@@ -15,7 +15,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Direct;
 
 /// <summary>A hit the direct path answers: its response head (in the connection's scratch buffer) and stored body.</summary>
-internal readonly record struct DirectAnswer(int HeadLength, ReadOnlyMemory<byte> Body, string Team, long Started);
+/// <remarks><see cref="RunningJob"/> names a running job whose answer is sent only once <see cref="DirectHits.ConfirmAsync"/> allows it.</remarks>
+internal readonly record struct DirectAnswer(int HeadLength, ReadOnlyMemory<byte> Body, string Team, long Started, string? RunningJob, KeyMatch Match);
 
 /// <summary>
 /// Decides whether a request head is a cache hit the direct path may answer, with exactly the answer and the
@@ -30,6 +31,8 @@ internal sealed class DirectHits(
     TeamQuotas quotas,
     JobAccess access,
     ResponseCache cache,
+    RunningAnswers running,
+    RunningConfirmations confirmations,
     RedisKeys redisKeys,
     RequestAccounting accounting,
     TimeProvider time,
@@ -41,6 +44,8 @@ internal sealed class DirectHits(
     // escapes), and whatever is not this plain is left to it.
     private static readonly SearchValues<byte> PlainHostBytes =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"u8);
+
+    private static readonly byte[] SharedPrefix = Encoding.ASCII.GetBytes(CacheStatusHeader.SharedPrefix);
 
     private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
 
@@ -88,60 +93,110 @@ internal sealed class DirectHits(
 
         // Another team's job is the pipeline's to answer, as a job that does not exist; so is every refusal.
         var match = key.Find(head.Authorization, keys);
-        if (match.Principal is not TeamPrincipal claimed ||
-            cache.GetLocal(redisKeys.ForJob(Encoding.ASCII.GetString(id))) is not { } entry || !access.MayRead(claimed, entry.Owner))
+        if (match.Principal is not TeamPrincipal claimed)
         {
             return false;
         }
 
-        var chosen = Representation.Choose(entry.Body, entry.ETag, entry.GzipBody, entry.GzipETag,
-            entry.GzipETag is not null && head.AcceptEncodingCount == 1 && AllowsGzip(head.AcceptEncoding));
-        var body = chosen.Body;
+        // As the pipeline reads: the terminal copy first, then a running answer within its window.
+        var jobId = Encoding.ASCII.GetString(id);
+        var now = time.GetUtcNow();
         var writer = new HeadWriter(scratch);
-        writer.Line("HTTP/1.1 200 OK"u8);
-        writer.Field("Content-Length: "u8, body.Length);
-        writer.Field("Content-Type: "u8, entry.ContentType);
-        writer.Field("Date: "u8, HttpDate.Now());
-        if (_serverHeader)
+        ReadOnlyMemory<byte> body;
+        string? runningJob = null;
+        if (cache.GetLocal(redisKeys.ForJob(jobId)) is { } entry)
         {
-            writer.Line("Server: Kestrel"u8);
+            if (!access.MayRead(claimed, entry.Owner))
+            {
+                return false;
+            }
+
+            var chosen = Representation.Choose(entry.Body, entry.ETag, entry.GzipBody, entry.GzipETag,
+                entry.GzipETag is not null && head.AcceptEncodingCount == 1 && AllowsGzip(head.AcceptEncoding));
+            body = chosen.Body;
+            WriteStart(ref writer, body.Length, entry.ContentType);
+
+            // In the order Kestrel writes them, so a capture of either path reads the same.
+            if (chosen.Gzip)
+            {
+                writer.Line("Content-Encoding: gzip"u8);
+            }
+
+            writer.Field("ETag: "u8, chosen.ETag!);
+            if (chosen.Vary)
+            {
+                writer.Line("Vary: Accept-Encoding"u8);
+            }
+
+            writer.Field("Cache-Status: "u8, CacheStatusHeader.Hit);
+        }
+        else if (running.GetLocal(jobId) is { Owner: { } owner } shared && access.MayRead(claimed, owner.Team))
+        {
+            // A running answer is given here only once Redis confirms no replica has learnt the job is terminal
+            // (ConfirmAsync): the head is built now, the answer sent after that look.
+            body = shared.Body;
+            runningJob = jobId;
+            var sharedUntil = running.FreshUntil(shared);
+            WriteStart(ref writer, body.Length, shared.ContentType);
+            writer.Field("Age: "u8, RunningHeaders.AgeSeconds(shared.AnsweredAt, now));
+            writer.Line("Cache-Control: no-store"u8);
+            writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
+            writer.Field("Cache-Status: "u8, SharedPrefix, RunningHeaders.TtlMilliseconds(sharedUntil, now));
+        }
+        else
+        {
+            return false;
         }
 
-        // In the order Kestrel writes them, so a capture of either path reads the same.
-        if (chosen.Gzip)
-        {
-            writer.Line("Content-Encoding: gzip"u8);
-        }
-
-        writer.Field("ETag: "u8, chosen.ETag!);
-        if (chosen.Vary)
-        {
-            writer.Line("Vary: Accept-Encoding"u8);
-        }
-
-        writer.Field("Cache-Status: "u8, CacheStatusHeader.Hit);
         if (quotas.Any && quotas.View(claimed.Team) is { } view)
         {
-            var (policy, state) = QuotaHeaders.Values(view, time.GetUtcNow());
+            var (policy, state) = QuotaHeaders.Values(view, now);
             writer.Field(QuotaHeaders.PolicyHeader + ": ", policy);
             writer.Field(QuotaHeaders.StateHeader + ": ", state);
         }
 
         writer.Line(""u8);
-
-        // Last, once nothing else can turn the hit away: the front door's token is then spent only on an answer sent.
-        if (writer.Overflowed || !frontDoor.Admit(match, Scope.JobsRead).Admitted)
+        if (writer.Overflowed)
         {
             return false;
         }
 
-        answer = new DirectAnswer(writer.Length, body, claimed.Team, started);
-        return true;
+        answer = new DirectAnswer(writer.Length, body, claimed.Team, started, runningJob, match);
+
+        // Last, once nothing else can turn the hit away: the front door's token is then spent only on an answer sent.
+        return runningJob is not null || Admit(answer);
+    }
+
+    /// <summary>
+    /// For a running answer: whether it may be sent, once Redis confirms the job is still running everywhere and the
+    /// front door admits it; if not, the pipeline answers the request as it always has.
+    /// </summary>
+    public async ValueTask<bool> ConfirmAsync(DirectAnswer answer) =>
+        answer.RunningJob is null || (await confirmations.ConfirmAsync(answer.RunningJob) && Admit(answer));
+
+    private bool Admit(in DirectAnswer answer) => frontDoor.Admit(answer.Match, Scope.JobsRead).Admitted;
+
+    // The fields every answer starts with, in Kestrel's order.
+    private void WriteStart(ref HeadWriter writer, int length, string? contentType)
+    {
+        writer.Line("HTTP/1.1 200 OK"u8);
+        writer.Field("Content-Length: "u8, length);
+        if (contentType is not null)
+        {
+            writer.Field("Content-Type: "u8, contentType);
+        }
+
+        writer.Field("Date: "u8, HttpDate.Now());
+        if (_serverHeader)
+        {
+            writer.Line("Server: Kestrel"u8);
+        }
     }
 
     /// <summary>Counts a sent hit through the same accounting as the pipeline's answers.</summary>
     public void Record(in DirectAnswer answer) =>
-        accounting.Count(new AnsweredRequest(answer.Team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK, Served.Hit, answer.Body.Length,
+        accounting.Count(new AnsweredRequest(answer.Team, TelemetryExtensions.JobRoute, StatusCodes.Status200OK,
+            answer.RunningJob is null ? Served.Hit : Served.Shared, answer.Body.Length,
             Throttled: null, Stopwatch.GetElapsedTime(answer.Started), Direct: true));
 
     private static bool IsPlainHost(ReadOnlySpan<byte> host)

@@ -27,9 +27,13 @@ internal ref struct HeadWriter(Span<byte> buffer)
         Line(value);
     }
 
-    public void Field(ReadOnlySpan<byte> name, long value)
+    public void Field(ReadOnlySpan<byte> name, long value) => Field(name, default, value);
+
+    /// <summary>A field whose value is <paramref name="prefix"/> followed by a number.</summary>
+    public void Field(ReadOnlySpan<byte> name, ReadOnlySpan<byte> prefix, long value)
     {
         Append(name);
+        Append(prefix);
         if (!Overflowed && Utf8Formatter.TryFormat(value, _buffer[Length..], out var written))
         {
             Length += written;

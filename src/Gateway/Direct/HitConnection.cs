@@ -121,7 +121,7 @@ internal sealed class HitConnection
                 }
 
                 Wait(Waiting.None);
-                if (answer is { } hit)
+                if (answer is { } hit && await _hits.ConfirmAsync(hit))
                 {
                     await SendAsync(hit);
                     _hits.Record(hit);

@@ -27,8 +27,7 @@ internal static class CacheStatusHeader
 
         if (read.Outcome == CacheOutcome.Shared)
         {
-            // Milliseconds, not RFC 9211's seconds: a window is about a second long, and whole seconds would say 0 or 1.
-            var left = Math.Max(0, (long)((read.SharedUntil ?? now) - now).TotalMilliseconds);
+            var left = RunningHeaders.TtlMilliseconds(read.SharedUntil ?? now, now);
             var value = SharedPrefix + left.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return read.Collapsed ? value + "; collapsed" : value;
         }

@@ -23,6 +23,7 @@ internal static class JobEndpoints
         services.AddOptionsWithValidateOnStart<JobOptions, JobOptionsValidator>().BindSettings(JobOptions.SectionName);
         services.AddSingleton<IValidateOptions<JobOptions>, JobOptionsIntervalValidator>();
         services.AddSingleton<RunningAnswers>();
+        services.AddSingleton<RunningConfirmations>();
         services.AddSingleton<JobReader>();
         services.AddSingleton<JobMisses>();
         services.AddSingleton<RefreshQueue>();

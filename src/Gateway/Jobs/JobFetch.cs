@@ -77,9 +77,10 @@ internal sealed class JobFetch(
                 return read;
             }
 
-            var answer = new RunningAnswer(response.ContentType, read.Body, answeredAt);
+            // With its owner, as a terminal entry keeps it, so the direct path judges a read of it without a look-up.
+            var answer = new RunningAnswer(response.ContentType, read.Body, answeredAt, await owners.OwnerToCarryAsync(jobId));
             await running.ShareAsync(jobId, answer);
-            return read with { AnsweredAt = answeredAt, SharedUntil = running.FreshUntil(answer) };
+            return read with { AnsweredAt = answeredAt, SharedUntil = running.FreshUntil(answer), Owner = answer.Owner };
         }
 
         // The owner is stored with the entry, so every later hit is judged without a look-up. A webhook or a watcher may

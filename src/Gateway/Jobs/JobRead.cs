@@ -1,5 +1,6 @@
 using Gateway.Caching;
 using Gateway.Cluster;
+using Gateway.Ownership;
 using Gateway.Upstream;
 
 namespace Gateway.Jobs;
@@ -36,7 +37,8 @@ internal sealed record JobRead(
     ReadOnlyMemory<byte> GzipBody = default,
     string? GzipETag = null,
     DateTimeOffset? AnsweredAt = null,
-    DateTimeOffset? SharedUntil = null)
+    DateTimeOffset? SharedUntil = null,
+    OwnedBy? Owner = null)
 {
     /// <summary>
     /// Whether this answer ends a long poll: anything but a 200 whose job is still running (a terminal job, an
@@ -76,7 +78,7 @@ internal sealed record JobRead(
     /// </summary>
     public static JobRead FromRunning(RunningAnswer answer, DateTimeOffset sharedUntil, CacheOutcome outcome, bool cacheAvailable = true, bool collapsed = false) =>
         new(UpstreamFailure.None, StatusCodes.Status200OK, answer.ContentType, answer.Body, Terminal: false, outcome, cacheAvailable, Collapsed: collapsed,
-            AnsweredAt: answer.AnsweredAt, SharedUntil: sharedUntil);
+            AnsweredAt: answer.AnsweredAt, SharedUntil: sharedUntil, Owner: answer.Owner);
 
     /// <summary>
     /// The read another replica's <see cref="JobNoticeKind.Response"/> or <see cref="JobNoticeKind.Failed"/> notice
@@ -99,5 +101,5 @@ internal sealed record JobRead(
         Failure != UpstreamFailure.None ? new(JobNoticeKind.Failed, jobId, Failure)
         : Outcome == CacheOutcome.MissStored && CacheAvailable ? new(JobNoticeKind.Stored, jobId, StatusCode: StatusCode)
         : new(JobNoticeKind.Response, jobId, StatusCode: StatusCode, ContentType: ContentType, Body: Body, RetryAfterHint: RetryAfterHint,
-            AnsweredAt: AnsweredAt);
+            AnsweredAt: AnsweredAt, Owner: Owner);
 }

@@ -97,11 +97,10 @@ internal sealed class JobResponseResult(JobRead read, TimeSpan? retryAfter) : IR
     private void WriteRunningHeaders(HttpResponse response, DateTimeOffset sharedUntil, DateTimeOffset now)
     {
         response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.For(read, now);
-        var left = sharedUntil - now;
-        response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(left.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.RetryAfter = RunningHeaders.RetryAfterSeconds(sharedUntil, now).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if ((read.Outcome is CacheOutcome.Shared or CacheOutcome.Stale) && read.AnsweredAt is { } answeredAt)
         {
-            response.Headers.Age = Math.Max(0, (long)(now - answeredAt).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.Age = RunningHeaders.AgeSeconds(answeredAt, now).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

@@ -56,6 +56,16 @@ internal sealed class OwnershipLedger(SharedRedis redis, RedisKeys keys, IOption
         return null;
     }
 
+    /// <summary>
+    /// A job's owner as an answer may carry it to other replicas and the direct path: a team, or unowned when the
+    /// ledger can say so (Redis answered, or there is none and this process knows every record); null when it cannot.
+    /// </summary>
+    public async ValueTask<OwnedBy?> OwnerToCarryAsync(string jobId)
+    {
+        var owner = await FindAsync(OwnedKind.Job, jobId);
+        return owner is not null ? new OwnedBy(owner.Team) : redis.IsHealthy ? new OwnedBy(null) : null;
+    }
+
     /// <summary>The owners of many ids in one round trip (a page of <c>GET /jobs</c>); null where unknown.</summary>
     public async Task<Owner?[]> FindManyAsync(OwnedKind kind, IReadOnlyList<string> ids)
     {

@@ -58,7 +58,7 @@ internal sealed class GatewayMetrics
         _creations = meter.CreateCounter<long>(
             "gateway.creations", "{request}", "Creating calls: sent upstream (outcome forwarded), answered with an earlier attempt's answer (outcome replayed, by idempotency_key or sdk_retry), or with the team's earlier Completed job (outcome reused)");
         _directHits = meter.CreateCounter<long>(
-            "gateway.direct.hits", "{request}", "Cache hits answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests and cache hits");
+            "gateway.direct.hits", "{request}", "Cache hits and shared running answers answered on the socket below Kestrel's HTTP layer (Server:DirectHits); also counted as requests, cache hits or shared answers");
         _credits = meter.CreateCounter<double>(
             "gateway.credits", "{credit}", "Reducto credits of finished jobs, booked once per job to the team that created it, by the replica that booked it");
         _pages = meter.CreateCounter<long>("gateway.pages", "{page}", "Pages of finished jobs, booked with their credits");

@@ -76,9 +76,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static GatewayHost Start(StandInServer upstream, IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null)
+    /// <param name="redis">A Redis to share with other hosts; none when null.</param>
+    public static GatewayHost Start(StandInServer upstream, IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null, string? redis = null)
     {
-        var factory = new GatewayFactory(upstream.BaseAddress, settings: settings, time: time);
+        var factory = new GatewayFactory(upstream.BaseAddress, redis, settings, time);
         try
         {
             return new GatewayHost(factory, factory.StartOnKestrel());

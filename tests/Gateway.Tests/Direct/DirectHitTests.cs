@@ -409,6 +409,52 @@ public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixt
     }
 
     [Fact]
+    public async Task RunningJob_SharedWithinItsWindow_IsTheKestrelPathsAnswer_HeaderForHeader_InKestrelsOrder()
+    {
+        NextUpstreamSlot();
+        var id = "pending-" + Guid.NewGuid().ToString("N");
+        // Both gateways at the same instants of the shared clock: the miss that opens the window, then two reads in it.
+        var request = WireConnection.Request("GET", "/job/" + id, DirectTeams.QuotaKey);
+        await using var viaKestrel = await fixture.Reference.ConnectAsync();
+        await using var direct = await fixture.Direct.ConnectAsync();
+        var answers = new Dictionary<GatewayHost, WireResponse[]> { [fixture.Reference] = [], [fixture.Direct] = [] };
+        foreach (var (gateway, connection) in new[] { (fixture.Reference, viaKestrel), (fixture.Direct, direct) })
+        {
+            await connection.SendAsync(request);
+            Assert.Equal("Gateway; fwd=uri-miss", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+        }
+
+        foreach (var step in new[] { TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(750) })
+        {
+            fixture.Clock.Advance(step);
+            foreach (var (gateway, connection) in new[] { (fixture.Reference, viaKestrel), (fixture.Direct, direct) })
+            {
+                await connection.SendAsync(request);
+                answers[gateway] = [.. answers[gateway], await connection.ReadResponseAsync()];
+            }
+        }
+
+        var expected = new[] { "Gateway; hit; ttl=990", "Gateway; hit; ttl=240" };
+        for (var i = 0; i < 2; i++)
+        {
+            var (reference, shared) = (answers[fixture.Reference][i], answers[fixture.Direct][i]);
+            Assert.Equal(expected[i], shared.Header("Cache-Status"));
+            Assert.Equal("0", shared.Header("Age"));
+            Assert.Equal("1", shared.Header("Retry-After"));
+            Assert.Equal("no-store", shared.Header("Cache-Control"));
+            Assert.Matches("^\"daily\";r=[0-9]+;t=[0-9]+$", shared.Header("RateLimit"));
+            Parity.AssertSameAnswer(reference, shared, $"answer {i + 1}");
+            Assert.Equal(InOrder(reference), InOrder(shared));
+        }
+
+        Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+    }
+
+    // Header lines as sent, Date's value aside.
+    private static string[] InOrder(WireResponse response) =>
+        [.. response.Headers.Select(static h => h.Key + ": " + (h.Key == "Date" ? "<date>" : h.Value))];
+
+    [Fact]
     public async Task KeyExpiring_WhileItsConnectionIsOpen_Gets401Expired_WhileTheTeamsOtherKeyStillHits()
     {
         NextUpstreamSlot();
