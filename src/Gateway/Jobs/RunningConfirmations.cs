@@ -46,22 +46,14 @@ internal sealed class RunningConfirmations(SharedRedis redis, RedisKeys keys, Ru
         return round.Current.Task;
     }
 
-    // Looks until no read is waiting for a look of its own: each look ends, then the next begins.
+    // Looks until no read is waiting for a look of its own. The next look is sent before the reads of the one that
+    // ended are released: they run on this thread (see NewLook), and the next look need not wait for them.
     private async Task RunAsync(string jobId, Round round)
     {
+        var look = SafeLookAsync(jobId);
         while (true)
         {
-            bool answer;
-            try
-            {
-                answer = await LookAsync(jobId);
-            }
-            catch (Exception)
-            {
-                // Whatever went wrong, the reads waiting on this look must not be stranded: the pipeline answers them.
-                answer = false;
-            }
-
+            var answer = await look;
             TaskCompletionSource<bool> done;
             bool last;
             lock (_rounds)
@@ -79,11 +71,29 @@ internal sealed class RunningConfirmations(SharedRedis redis, RedisKeys keys, Ru
                 }
             }
 
+            if (!last)
+            {
+                look = SafeLookAsync(jobId);
+            }
+
             done.SetResult(answer);
             if (last)
             {
                 return;
             }
+        }
+    }
+
+    private async Task<bool> SafeLookAsync(string jobId)
+    {
+        try
+        {
+            return await LookAsync(jobId);
+        }
+        catch (Exception)
+        {
+            // Whatever went wrong, the reads waiting on this look must not be stranded: the pipeline answers them.
+            return false;
         }
     }
 
@@ -107,7 +117,10 @@ internal sealed class RunningConfirmations(SharedRedis redis, RedisKeys keys, Ru
         return !stored && mark is [var first] && RunningAnswer.IsAnswer(first);
     }
 
-    private static TaskCompletionSource<bool> NewLook() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run where the look ended, one read after another, without a thread-pool hop each: a direct answer
+    // goes on to a socket send that seldom waits. With a hop per read, 64 connections polling one job reached 0.68x the
+    // terminal hits' rate (bench/shared.sh); inline, ~0.8-0.9x.
+    private static TaskCompletionSource<bool> NewLook() => new(TaskCreationOptions.None);
 
     private sealed class Round(TaskCompletionSource<bool> current)
     {
