@@ -53,6 +53,9 @@ internal sealed record LatencySeries(double?[] HitP50Ms, double?[] HitP99Ms, dou
 /// <param name="JobsWatched">Jobs polled for <c>Prefer: wait</c> callers, on every replica with Redis.</param>
 /// <param name="CallersWaiting">Callers held by <c>Prefer: wait</c>, on every replica with Redis.</param>
 /// <param name="RefreshesQueued">Running jobs queued for a refresh behind a stale answer (or a watcher's poll), not yet started, on every replica with Redis.</param>
+/// <param name="StaleAnswersLastMinute">Running jobs' answers served stale (past their window, a refresh behind them) in the last minute, on every replica with Redis.</param>
+/// <param name="StaleAgeP50Seconds">The median age of those answers (since Reducto gave them), from their summed histogram; null when there were none.</param>
+/// <param name="StaleAgeP99Seconds">Their 99th percentile age, likewise.</param>
 /// <param name="KeysNearExpiry">Keys whose <c>NotAfter</c> is within <c>Auth:ExpiryWarning</c>, or past.</param>
 internal sealed record OperationsStatus(
     string Redis,
@@ -62,6 +65,9 @@ internal sealed record OperationsStatus(
     int JobsWatched,
     int CallersWaiting,
     int RefreshesQueued,
+    long StaleAnswersLastMinute,
+    double? StaleAgeP50Seconds,
+    double? StaleAgeP99Seconds,
     IReadOnlyList<ExpiringKey> KeysNearExpiry);
 
 /// <summary>A key by its public id: never the key or its hash.</summary>

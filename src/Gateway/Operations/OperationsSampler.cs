@@ -18,6 +18,7 @@ internal sealed class OperationsSampler(
     ReplicaActivity activity,
     JobWatcher watcher,
     RefreshQueue refreshes,
+    Telemetry.GatewayMetrics metrics,
     TimeProvider time,
     IOptions<OperationsOptions> options,
     ILogger<OperationsSampler> logger) : BackgroundService
@@ -69,7 +70,7 @@ internal sealed class OperationsSampler(
 
             _shared = counts.Shared;
             _lastMinute = minute;
-            var own = new WaitingCounts(watcher.Watching, watcher.Waiting, refreshes.Waiting);
+            var own = new WaitingCounts(watcher.Watching, watcher.Waiting, refreshes.Waiting, metrics.RecentStale.LastMinute());
             var waiting = (counts.Shared ? await activity.ShareAsync(own) : null) ?? own;
             var snapshot = new OperationsSnapshot(counts.Shared, now, minute, _usage.Window(minute), _latency.Window(minute), waiting);
             Volatile.Write(ref _latest, snapshot);

@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Redis;
+using Gateway.Telemetry;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -11,6 +12,8 @@ internal sealed class StatusStrip(
     SharedRedis redis, UpstreamCircuit circuit, UpstreamBudget budget, GatewayKeys keys,
     IOptions<GatewayKeyOptions> keyOptions, TimeProvider time)
 {
+    private static double? Round(double? seconds) => seconds is { } value ? Math.Round(value, 1) : null;
+
     public OperationsStatus Read(WaitingCounts waiting)
     {
         var now = time.GetUtcNow();
@@ -34,6 +37,9 @@ internal sealed class StatusStrip(
             waiting.JobsWatched,
             waiting.CallersWaiting,
             waiting.RefreshesQueued,
+            waiting.StaleAges.Sum(),
+            Round(RecentStaleAnswers.Quantile(0.5, waiting.StaleAges)),
+            Round(RecentStaleAnswers.Quantile(0.99, waiting.StaleAges)),
             expiring);
     }
 }

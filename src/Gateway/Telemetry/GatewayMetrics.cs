@@ -31,13 +31,12 @@ internal sealed class GatewayMetrics
 
     // A stale answer is at least one window old (1 s by default) and at most the window plus Jobs:StaleRunningAnswers
     // (30 s): the default buckets (0 to 10,000) would put nearly all of them in two.
-    private static readonly double[] StaleAgeBuckets = [0.5, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120];
-
     private readonly Usage.UsageLedger _usage;
     private readonly TimeProvider _time;
 
     public GatewayMetrics(IMeterFactory meterFactory, Usage.UsageLedger usage, TimeProvider time)
     {
+        RecentStale = new RecentStaleAnswers(time);
         _usage = usage;
         _time = time;
         var meter = meterFactory.Create(MeterName);
@@ -52,7 +51,7 @@ internal sealed class GatewayMetrics
             "gateway.stale.answers", "{request}", "Reads of a running job answered with its last answer past its window, because no upstream budget slot was free; also counted as shared answers");
         _staleAnswerAge = meter.CreateHistogram(
             "gateway.stale.answer.age", "s", "How long before a stale answer was served the upstream gave it",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StaleAgeBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RecentStaleAnswers.Bounds });
         _staleRefreshesInFlight = meter.CreateUpDownCounter<long>(
             "gateway.stale.refreshes.in_flight", "{refresh}", "Upstream reads started behind stale answers that have not ended yet, most of them waiting for a budget slot");
         _creations = meter.CreateCounter<long>(
@@ -99,12 +98,17 @@ internal sealed class GatewayMetrics
         }
     }
 
+    /// <summary>The last minute's stale answers by age, for the operations page.</summary>
+    public RecentStaleAnswers RecentStale { get; }
+
     /// <summary>A running job's last answer, given by the upstream at <paramref name="answeredAt"/>, served stale with a refresh behind it.</summary>
     public void StaleAnswer(string team, DateTimeOffset answeredAt)
     {
         var teamTag = new KeyValuePair<string, object?>("team", team);
+        var age = _time.GetUtcNow() - answeredAt;
         _staleAnswers.Add(1, teamTag);
-        _staleAnswerAge.Record((_time.GetUtcNow() - answeredAt).TotalSeconds, teamTag);
+        _staleAnswerAge.Record(age.TotalSeconds, teamTag);
+        RecentStale.Record(age);
     }
 
     /// <summary>A refresh behind stale answers started (+1) or ended (-1): one per flight, not per stale answer that joined it.</summary>

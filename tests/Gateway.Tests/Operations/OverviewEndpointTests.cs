@@ -98,6 +98,8 @@ public sealed class OverviewEndpointTests(RedisServer redis) : GatewayTest
         Assert.Equal(1, status.GetProperty("replicasAlive").GetInt32());
         Assert.Equal(0, status.GetProperty("callersWaiting").GetInt32());
         Assert.Equal(0, status.GetProperty("refreshesQueued").GetInt32());
+        Assert.Equal(0, status.GetProperty("staleAnswersLastMinute").GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, status.GetProperty("staleAgeP50Seconds").ValueKind);
         var key = Assert.Single(status.GetProperty("keysNearExpiry").EnumerateArray());
         Assert.Equal("team-d", key.GetProperty("team").GetString());
         Assert.Equal("soon", key.GetProperty("keyId").GetString());
