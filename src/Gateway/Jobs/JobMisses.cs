@@ -26,6 +26,7 @@ internal sealed class JobMisses(
     IOptions<UpstreamOptions> upstream)
 {
     private const string FreshFlight = "#fresh";
+    private const string NotifiedFlight = "#notified";
 
     // How long a replica waiting on another's fetch trusts the holder before it looks at the lease again. This bounds
     // the cost of a notice lost in transit (one extra fetch) without polling Redis hard; a holder that died is
@@ -41,7 +42,12 @@ internal sealed class JobMisses(
     private TimeSpan LeaseDuration => upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
 
     /// <param name="fresh">Skips the shared running answer (see <see cref="JobReader.ReadAsync"/>).</param>
-    public async Task<JobRead> ReadAsync(string jobId, string key, string team, bool fresh, CancellationToken cancellationToken)
+    /// <param name="notified">
+    /// A read prompted by Reducto's completion webhook: fresh, and it does not wait for another replica's fetch of the
+    /// job under the lease (a refresh that may have read the job just before it finished, after waiting its turn for
+    /// the budget), so completion reaches every replica within one upstream read. At most one read more per webhook.
+    /// </param>
+    public async Task<JobRead> ReadAsync(string jobId, string key, string team, bool fresh, CancellationToken cancellationToken, bool notified = false)
     {
         // A team known to be out of quota neither starts nor joins a flight: its refusal must not become the answer
         // of another team's callers collapsed onto the same read.
@@ -65,8 +71,9 @@ internal sealed class JobMisses(
 
         // Fresh reads fly apart from plain ones: joining a plain flight could hand them the shared answer they skip.
         // Without a window there is nothing to skip, and they share flights as they always did.
-        var flight = fresh && running.Enabled ? key + FreshFlight : key;
-        var (read, collapsed) = await _flights.RunAsync(flight, () => FlyAsync(jobId, key, team, fresh), cancellationToken);
+        var flight = notified ? key + NotifiedFlight : fresh && running.Enabled ? key + FreshFlight : key;
+        var (read, collapsed) = await _flights.RunAsync(
+            flight, () => notified ? ReCheckOrFetchAsync(jobId, key, team, fresh: true) : FlyAsync(jobId, key, team, fresh), cancellationToken);
 
         // A fetch the budget turned away (a slot looked free, and was taken by the time it asked) still leaves a plain
         // read the answer there is: only a job with no answer anywhere is told to retry.

@@ -37,6 +37,19 @@ internal sealed class JobReader(ResponseCache cache, RunningAnswers running, Job
     }
 
     /// <summary>
+    /// The read a completion webhook prompts: fresh, and never behind another replica's fetch lease (see
+    /// <see cref="JobMisses.ReadAsync"/>); a stored terminal answer still wins.
+    /// </summary>
+    public async ValueTask<JobRead> ReadNotifiedAsync(string jobId, string team, CancellationToken cancellationToken)
+    {
+        var key = keys.ForJob(jobId);
+        var lookup = await cache.GetAsync(key, cancellationToken);
+        return lookup.Entry is { } hit
+            ? JobRead.Hit(hit)
+            : await misses.ReadAsync(jobId, key, team, fresh: true, cancellationToken, notified: true);
+    }
+
+    /// <summary>
     /// One poll on behalf of long-polling callers. Watchers on every replica share one poll lease per job that lapses
     /// after <paramref name="interval"/>, so the whole cluster polls a watched job at most once per interval.
     /// </summary>

@@ -132,6 +132,38 @@ public sealed class ReplicaPollingTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task TheWebhooksRead_DoesNotWaitForAnotherReplicasFetchOfTheJob()
+    {
+        // Another replica holds the job's fetch lease for a minute, as a refresh waiting its turn for the budget would
+        // (and then read the job a moment before it finished). Only the webhook's own read can explain Completed here.
+        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Jobs:PendingFreshness"] = "00:00:30",
+            ["Webhooks:Secret"] = Secret,
+        });
+        var id = "scripted-" + Guid.NewGuid().ToString("N");
+        var done = false;
+        ScriptRunningThenCompleted(set.Upstream, id, () => Volatile.Read(ref done));
+        Assert.Contains("\"Pending\"", Encoding.UTF8.GetString((await ReadAsync(set.Clients[0], id)).Body), StringComparison.Ordinal);
+        var lease = set.Replicas[0].Services.GetRequiredService<global::Gateway.Redis.RedisKeys>().Lease(global::Gateway.Cluster.JobLeases.Fetch, id);
+        await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
+
+        Volatile.Write(ref done, true);
+        using var notifier = set.Replicas[1].CreateClient(gatewayKey: null);
+        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
+            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
+        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
+        await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2, TimeSpan.FromSeconds(20), "the webhook's read reached the upstream");
+        foreach (var client in set.Clients)
+        {
+            await Eventually.Until(async () => Encoding.UTF8.GetString((await ReadAsync(client, id)).Body).Contains("\"Completed\"", StringComparison.Ordinal),
+                because: "every replica answers Completed");
+        }
+
+        Assert.Equal(2, set.Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
     public async Task ATerminalAnswerThatCannotBeStored_StillEndsTheWindowOnEveryReplica()
     {
         // Its presigned URL expires within Cache:UrlExpiryMargin, so the Completed body is served but never stored:
