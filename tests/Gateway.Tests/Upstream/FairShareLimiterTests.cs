@@ -1,0 +1,43 @@
+using Gateway.Upstream;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Upstream;
+
+/// <summary>The upstream budget's limiter under a steady queue: its whole rate is spent, and never more in any second.</summary>
+public sealed class FairShareLimiterTests
+{
+    private const int Rate = 50;
+
+    [Fact]
+    public async Task GrantsThatComeLate_LoseNoBudget_AndNoSecondAdmitsMoreThanTheRate()
+    {
+        // A grant is due every 1/49 s (the bucket refills at rate - 1); the clock moves 23 ms at a time, so every grant
+        // fires a few milliseconds late, as a busy thread pool fires it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(Rate, clock);
+        var waiting = Enumerable.Range(0, 1_000).Select(i => limiter.AcquireAsync(i % 2 == 0 ? "a" : "b", TimeSpan.FromMinutes(5), CancellationToken.None).AsTask()).ToArray();
+        var samples = new List<(TimeSpan At, long Admitted)> { (TimeSpan.Zero, limiter.Admissions) };
+        var step = TimeSpan.FromMilliseconds(23);
+        for (var at = step; at <= TimeSpan.FromSeconds(10); at += step)
+        {
+            clock.Advance(step);
+            samples.Add((at, limiter.Admissions));
+        }
+
+        // One admitted at once, then (rate - 1) a second: 491 in 10 s; the late timers may cost at most a grant or two.
+        var admitted = samples[^1].Admitted;
+        Assert.InRange(admitted, 1 + (Rate - 1) * 10 - 2, 1 + (Rate - 1) * 10);
+        for (var i = 0; i < samples.Count; i++)
+        {
+            for (var j = i + 1; j < samples.Count && samples[j].At - samples[i].At < TimeSpan.FromSeconds(1); j++)
+            {
+                Assert.True(samples[j].Admitted - samples[i].Admitted <= Rate,
+                    $"{samples[j].Admitted - samples[i].Admitted} admitted between {samples[i].At} and {samples[j].At}");
+            }
+        }
+
+        // The limiter counts at grant time; each caller hears just after, on the thread pool.
+        await Eventually.Until(() => waiting.Count(static t => t.IsCompletedSuccessfully && t.Result) == admitted, because: "every admitted caller heard so");
+    }
+}
