@@ -162,6 +162,51 @@ public sealed class DirectRunningAnswerTests(RedisServer redis)
         Assert.Equal(reads, replicas.Upstream.Requests.CountForJob(id));
     }
 
+    [Fact]
+    public async Task WithRedisStopped_TheReplicaAnswersWhatItKnows_AndAFinishHeardHereEndsIt()
+    {
+        await using var ownRedis = new RedisServer();
+        await ownRedis.InitializeAsync();
+        await using var replicas = await Replicas.StartAsync(ownRedis, 1);
+        var id = "scripted-" + Guid.NewGuid().ToString("N");
+        var done = false;
+        var running = Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"Pending"}""");
+        var completed = Encoding.UTF8.GetBytes($$$"""{"job_id":"{{{id}}}","status":"Completed","result":{"type":"full","chunks":[]}}""");
+        replicas.Upstream.Script.Respond(id, () => new ScriptedResponse(200, Volatile.Read(ref done) ? completed : running));
+        await using var polling = await replicas[0].ConnectAsync();
+        var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
+        await polling.SendAsync(request);
+        Assert.Equal("Gateway; fwd=uri-miss", (await polling.ReadResponseAsync()).Header("Cache-Status"));
+
+        await ownRedis.StopAsync();
+        var directBefore = replicas.DirectAnswers(0);
+        for (var i = 0; i < 5; i++)
+        {
+            await polling.SendAsync(request);
+            var shared = await polling.ReadResponseAsync();
+            Assert.StartsWith("Gateway; hit; ttl=", shared.Header("Cache-Status"), StringComparison.Ordinal);
+            Assert.Equal(running, shared.Body);
+        }
+
+        // The first look failed and left its read to the pipeline; the breaker then stops looking.
+        await Eventually.Until(() => replicas.DirectAnswers(0) - directBefore >= 4, because: "the answers after the first were direct");
+        Assert.Equal(1, replicas.Upstream.Requests.CountForJob(id));
+
+        Volatile.Write(ref done, true);
+        await replicas.NotifyAsync(0, id);
+        await Eventually.Until(() => replicas.Upstream.Requests.CountForJob(id) == 2, because: "the webhook's read reached the upstream");
+        await Eventually.Until(async () =>
+        {
+            await polling.SendAsync(request);
+            return (await polling.ReadResponseAsync()).Body.SequenceEqual(completed);
+        }, because: "the finished job is answered");
+        for (var i = 0; i < 3; i++)
+        {
+            await polling.SendAsync(request);
+            Assert.Equal(completed, (await polling.ReadResponseAsync()).Body);
+        }
+    }
+
     /// <summary>One caller's polls on one keep-alive connection, each with when it began and ended, until it has seen Completed three times.</summary>
     private static async Task<List<Poll>> PollUntilCompletedAsync(GatewayHost replica, string id, Stopwatch clock)
     {
