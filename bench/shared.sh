@@ -2,7 +2,9 @@
 # A running job's shared answer against a terminal hit of the same size, on one gateway in one run: wrk polls one
 # Completed 2 KiB job, then one Pending 2 KiB job (shared for Jobs:PendingFreshness, 1 s, and read again from the
 # stand-in when that lapses), alternating, each ROUNDS times; once with the gateway on a private redis-server (every
-# shared answer then waits for its Redis look, see src/Gateway/Jobs/README.md) and once without Redis. Reports req/s,
+# shared answer then waits for its Redis look, see src/Gateway/Jobs/README.md), once the same with the direct path
+# off (Server:DirectHits=false: every answer through Kestrel's HTTP layer, as before running answers were direct),
+# and once without Redis. Reports req/s,
 # p50/p99, the shared answers' ratio to the hits', how many of them the direct path gave, and the upstream reads.
 #
 #   bench/shared.sh                          DURATION=10 s per wrk run, ROUNDS=3, CONNECTIONS=64, WARMUP=3 s of each first
@@ -61,9 +63,10 @@ wrk_run() {  # port id file
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $KEY" "http://127.0.0.1:$1/job/$2" >"$3" 2>&1
 }
 
-for mode in redis memory; do
+for mode in redis pipeline memory; do
   port=$(free_port)
-  redis_env=(); [ "$mode" = redis ] && redis_env=("ConnectionStrings__Redis=127.0.0.1:$redis_port" "Cache__InstanceName=shared-$RANDOM:")
+  redis_env=(); [ "$mode" = memory ] || redis_env=("ConnectionStrings__Redis=127.0.0.1:$redis_port" "Cache__InstanceName=shared-$RANDOM:")
+  [ "$mode" = pipeline ] && redis_env+=("Server__DirectHits=false")
   ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
       Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
       "${redis_env[@]}" dotnet Gateway.dll --urls "http://127.0.0.1:$port" ) >"$out/gateway-$mode.log" 2>&1 &
