@@ -30,10 +30,11 @@ internal sealed class JobFetch(
     TimeProvider time,
     ILogger<JobFetch> logger)
 {
-    public async Task<JobRead> FetchAsync(string jobId, string team)
+    /// <param name="urgent">A read a completion webhook prompted: its budget slot comes before those of queued reads.</param>
+    public async Task<JobRead> FetchAsync(string jobId, string team, bool urgent = false)
     {
         var cacheAvailable = cache.IsAvailable;
-        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None))
+        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None, urgent))
         {
             return JobRead.Failed(UpstreamFailure.BudgetExhausted, cacheAvailable);
         }

@@ -46,6 +46,8 @@ internal sealed class JobMisses(
     /// A read prompted by Reducto's completion webhook: fresh, and it does not wait for another replica's fetch of the
     /// job under the lease (a refresh that may have read the job just before it finished, after waiting its turn for
     /// the budget), so completion reaches every replica within one upstream read. At most one read more per webhook.
+    /// Its budget slot comes before any queued refresh or poll's (<see cref="Upstream.FairShareLimiter"/>): it ends
+    /// work rather than adding to it, and there is one per job.
     /// </param>
     public async Task<JobRead> ReadAsync(string jobId, string key, string team, bool fresh, CancellationToken cancellationToken, bool notified = false)
     {
@@ -73,7 +75,7 @@ internal sealed class JobMisses(
         // Without a window there is nothing to skip, and they share flights as they always did.
         var flight = notified ? key + NotifiedFlight : fresh && running.Enabled ? key + FreshFlight : key;
         var (read, collapsed) = await _flights.RunAsync(
-            flight, () => notified ? ReCheckOrFetchAsync(jobId, key, team, fresh: true) : FlyAsync(jobId, key, team, fresh), cancellationToken);
+            flight, () => notified ? ReCheckOrFetchAsync(jobId, key, team, fresh: true, urgent: true) : FlyAsync(jobId, key, team, fresh), cancellationToken);
 
         // A fetch the budget turned away (a slot looked free, and was taken by the time it asked) still leaves a plain
         // read the answer there is: only a job with no answer anywhere is told to retry.
@@ -194,7 +196,7 @@ internal sealed class JobMisses(
 
     // The one re-check against Redis, made once this process may fetch: the previous lease holder may have stored the
     // job between this replica's miss and its lease, or refreshed the running window, its notice lost or not yet here.
-    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh)
+    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh, bool urgent = false)
     {
         if ((await cache.GetAsync(key, CancellationToken.None)).Entry is { } stored)
         {
@@ -206,7 +208,7 @@ internal sealed class JobMisses(
             return answer with { Collapsed = true };
         }
 
-        var read = await fetch.FetchAsync(jobId, team);
+        var read = await fetch.FetchAsync(jobId, team, urgent);
         await notices.PublishAsync(read.ToNotice(jobId));
         return read;
     }

@@ -21,6 +21,7 @@ internal sealed class FairShareLimiter : IDisposable
     private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _turns = new();
     private readonly Queue<long> _admittedAt = new();
+    private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
     private int _rate;
     private readonly ITimer _timer;
     private double _tokens = 1;
@@ -55,8 +56,9 @@ internal sealed class FairShareLimiter : IDisposable
         }
     }
 
+    /// <param name="urgent">Served before every team's queue: for the rare call that ends work (a completion webhook's read).</param>
     /// <returns>True when admitted; false when no slot came within <paramref name="maxWait"/>.</returns>
-    public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken)
+    public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken, bool urgent = false)
     {
         TaskCompletionSource<bool> waiter;
         lock (_lock)
@@ -69,13 +71,21 @@ internal sealed class FairShareLimiter : IDisposable
             }
 
             waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_queues.TryGetValue(team, out var queue))
+            if (urgent)
             {
-                _queues[team] = queue = new Queue<TaskCompletionSource<bool>>();
-                _turns.AddLast(team);
+                _urgent.Enqueue(waiter);
+            }
+            else
+            {
+                if (!_queues.TryGetValue(team, out var queue))
+                {
+                    _queues[team] = queue = new Queue<TaskCompletionSource<bool>>();
+                    _turns.AddLast(team);
+                }
+
+                queue.Enqueue(waiter);
             }
 
-            queue.Enqueue(waiter);
             _waiting++;
             ScheduleNextGrant();
         }
@@ -109,7 +119,16 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            while (_tokens >= 1 && _turns.First is { } turn && InWindow() < _rate)
+            while (_tokens >= 1 && InWindow() < _rate && _urgent.TryDequeue(out var first))
+            {
+                _waiting--;
+                if (first.TrySetResult(true))
+                {
+                    Admit();
+                }
+            }
+
+            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn && InWindow() < _rate)
             {
                 var queue = _queues[turn.Value];
                 _turns.RemoveFirst();

@@ -36,9 +36,10 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
     }
 
     /// <summary>For a <c>GET /job</c> call, which counts against both limits.</summary>
-    public async ValueTask<bool> AcquireJobPollAsync(string team, CancellationToken cancellationToken) =>
-        await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken) &&
-        await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken);
+    /// <param name="urgent">Served before every queued caller (a completion webhook's read).</param>
+    public async ValueTask<bool> AcquireJobPollAsync(string team, CancellationToken cancellationToken, bool urgent = false) =>
+        await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, urgent) &&
+        await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, urgent);
 
     /// <summary>Whether a job poll asked for now would be admitted without waiting.</summary>
     public bool JobPollSlotFree => _jobPolls.HasSlotNow && _requests.HasSlotNow;

@@ -40,4 +40,25 @@ public sealed class FairShareLimiterTests
         // The limiter counts at grant time; each caller hears just after, on the thread pool.
         await Eventually.Until(() => waiting.Count(static t => t.IsCompletedSuccessfully && t.Result) == admitted, because: "every admitted caller heard so");
     }
+
+    [Fact]
+    public async Task AnUrgentCall_IsAdmittedBeforeEveryQueuedOne()
+    {
+        // Two a second: one token at once, then one a second.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(2, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var queued = Enumerable.Range(0, 3).Select(i => limiter.AcquireAsync(i == 1 ? "b" : "a", TimeSpan.FromMinutes(1), CancellationToken.None).AsTask()).ToArray();
+        var urgent = limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, urgent: true).AsTask();
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await urgent);
+        Assert.Equal(2, limiter.Admissions);
+        Assert.All(queued, static t => Assert.False(t.IsCompleted));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.Until(() => queued[0].IsCompleted, because: "the queue moves on after the urgent call");
+        Assert.True(await queued[0]);
+        Assert.False(queued[1].IsCompleted);
+    }
 }
