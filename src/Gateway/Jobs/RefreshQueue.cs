@@ -22,9 +22,11 @@ internal sealed class RefreshQueue
 
     public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters)
     {
-        // About a tenth of a second's budget in flight: enough to keep the budget spent at upstream round trips of up to
-        // 100 ms, few enough that none waits near BudgetWait for its slot.
-        _concurrency = Math.Clamp(upstream.Value.JobPollsPerSecond / 10, 2, 64);
+        // A quarter of a second's budget in flight (of the deployment's, on each replica, so about 0.75 s of a replica's
+        // share with three): a refresh spends most of its time on Redis and thread-pool turns besides its budget wait,
+        // and with a tenth in flight a loaded deployment left a seventh of the budget unspent (130 of 150 reads/s at
+        // 2,000 jobs, bench/manyjobs.sh; 139 with a quarter). Still few enough that none waits near BudgetWait.
+        _concurrency = Math.Clamp(upstream.Value.JobPollsPerSecond / 4, 2, 64);
         meters.Create(Telemetry.GatewayMetrics.MeterName).CreateObservableGauge(
             "gateway.refreshes.waiting", () => Waiting, "{job}", "Running jobs queued for a refresh behind a stale answer or a long-poll watcher's poll, not yet started");
     }
