@@ -113,10 +113,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
         }
 
         Volatile.Write(ref done, true);
-        using var notifier = set.Replicas[0].CreateClient(gatewayKey: null);
-        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
-            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
-        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
+        await NotifyAsync(set.Replicas[0], id);
         // The notified replica's read reached the upstream and its flight (store, notice) has ended.
         var reader = set.Replicas[0].Services.GetRequiredService<JobReader>();
         await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2 && reader.Waiting == 0, because: "the notified replica read the finished job");
@@ -149,10 +146,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
         await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
 
         Volatile.Write(ref done, true);
-        using var notifier = set.Replicas[1].CreateClient(gatewayKey: null);
-        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
-            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
-        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
+        await NotifyAsync(set.Replicas[1], id);
         await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2, TimeSpan.FromSeconds(20), "the webhook's read reached the upstream");
         foreach (var client in set.Clients)
         {
@@ -184,9 +178,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
         Assert.StartsWith("Gateway; hit; ttl=", (await ReadAsync(set.Clients[1], id)).CacheStatus, StringComparison.Ordinal);
 
         Volatile.Write(ref done, true);
-        using var notifier = set.Replicas[0].CreateClient(gatewayKey: null);
-        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
-            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
+        await NotifyAsync(set.Replicas[0], id);
         var answers = set.Replicas[1].Services.GetRequiredService<global::Gateway.Jobs.RunningAnswers>();
         await Eventually.Until(() => set.Upstream.Requests.CountForJob(id) == 2 && answers.GetLocal(id) is null,
             because: "the notified replica read the finished job and the other replica heard of it");
@@ -197,6 +189,15 @@ public sealed class ReplicaPollingTests(RedisServer redis)
             Assert.Equal(completed, body);
             Assert.StartsWith("Gateway; fwd=uri-miss", cacheStatus, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Reducto's direct webhook for the job, delivered to one replica, which accepts it.</summary>
+    private static async Task NotifyAsync(GatewayFactory replica, string id)
+    {
+        using var notifier = replica.CreateClient(gatewayKey: null);
+        using var delivered = await notifier.PostAsync("/webhooks/reducto?secret=" + Secret,
+            new StringContent($$"""{"status":"Completed","job_id":"{{id}}"}""", Encoding.UTF8, "application/json"), Cancel);
+        Assert.Equal(HttpStatusCode.Accepted, delivered.StatusCode);
     }
 
     private static void ScriptRunningThenCompleted(StandInServer upstream, string id, Func<bool> done)
