@@ -6,8 +6,9 @@ namespace Gateway.Upstream;
 /// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
 /// sees at most <c>rate</c> admissions. While callers wait, the bucket may hold a second token: a grant timer that
 /// fires late (a busy thread pool) would otherwise throw away the time it was late by, and under a steady queue that
-/// cost 14% of the budget (129 reads/s of 150 in bench/manyjobs.sh). The last second's admissions are kept, and no more
-/// than <c>rate</c> are let through in any second, so the carried token never adds to a second's count.
+/// cost up to 14% of the budget (129 reads/s of 150 in bench/manyjobs.sh). The last second's admissions are kept, and no
+/// more than <c>rate - 1</c> (the refill rate) are let through in any second after the first, so catching up never
+/// bunches admissions: the upstream, which sees them with network jitter, keeps the margin of one a second it had.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
@@ -31,7 +32,7 @@ internal sealed class FairShareLimiter : IDisposable
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
         _time = time;
-        _rate = Math.Max(ratePerSecond, 1);
+        _rate = WindowFor(ratePerSecond);
         _refillPerSecond = RefillFor(ratePerSecond);
         _refilledAt = time.GetTimestamp();
         _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -104,7 +105,7 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            _rate = Math.Max(ratePerSecond, 1);
+            _rate = WindowFor(ratePerSecond);
             _refillPerSecond = RefillFor(ratePerSecond);
             ScheduleNextGrant();
         }
@@ -113,6 +114,9 @@ internal sealed class FairShareLimiter : IDisposable
     public void Dispose() => _timer.Dispose();
 
     private static double RefillFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 0.5);
+
+    // Admissions allowed in any one second: the refill rate, and at least one.
+    private static int WindowFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 1);
 
     private void Grant()
     {
