@@ -5,10 +5,10 @@ namespace Gateway.Upstream;
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
 /// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
 /// sees at most <c>rate</c> admissions. While callers wait, the bucket may hold a second token: a grant timer that
-/// fires late (a busy thread pool) would otherwise throw away the time it was late by, and under a steady queue that
-/// cost up to 14% of the budget (129 reads/s of 150 in bench/manyjobs.sh). The last second's admissions are kept, and no
-/// more than <c>rate - 1</c> (the refill rate) are let through in any second after the first, so catching up never
-/// bunches admissions: the upstream, which sees them with network jitter, keeps the margin of one a second it had.
+/// fires late (a busy thread pool) would otherwise throw away the time it was late by, and with every grant 3 ms late a
+/// steady queue lost a tenth of the rate (<c>FairShareLimiterTests</c>). The last second's admissions are kept, and no
+/// more than <c>rate - 1</c> (the refill rate) are let through in any second, so catching up never bunches
+/// admissions: the upstream, which sees them with network jitter, keeps the margin of one a second it had.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
