@@ -52,8 +52,10 @@ public sealed class RecentStaleAnswersTests(RedisServer redis)
     {
         await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, time: _clock);
         var shares = set.Replicas.Select(static r => r.Services.GetRequiredService<ReplicaActivity>()).ToArray();
-        var young = new RecentStaleAnswers(_clock);
-        var old = new RecentStaleAnswers(_clock);
+
+        // Into the counts each replica's sampler shares too, so its own writes, whenever they land, say the same.
+        var young = set.Replicas[0].Services.GetRequiredService<GatewayMetrics>().RecentStale;
+        var old = set.Replicas[1].Services.GetRequiredService<GatewayMetrics>().RecentStale;
         for (var i = 0; i < 3; i++)
         {
             young.Record(TimeSpan.FromSeconds(1));
