@@ -41,16 +41,19 @@ internal sealed class JobMisses(
     // Long enough for the holder's whole fetch: the wait for an upstream budget slot and the upstream timeout.
     private TimeSpan LeaseDuration => upstream.Value.BudgetWait + upstream.Value.Timeout + TimeSpan.FromSeconds(1);
 
-    /// <param name="fresh">Skips the shared running answer (see <see cref="JobReader.ReadAsync"/>).</param>
-    /// <param name="notified">
-    /// A read prompted by Reducto's completion webhook: fresh, and it does not wait for another replica's fetch of the
-    /// job under the lease (a refresh that may have read the job just before it finished, after waiting its turn for
-    /// the budget), so completion reaches every replica within one upstream read. At most one read more per webhook.
-    /// Its budget slot comes before any queued refresh or poll's (<see cref="Upstream.FairShareLimiter"/>): it ends
+    /// <param name="kind">
+    /// What the read is for. A <see cref="ReadKind.Fresh"/> or <see cref="ReadKind.Notified"/> read skips the shared
+    /// running answer. A notified one (Reducto's completion webhook) also does not wait for another replica's fetch of
+    /// the job under the lease (a refresh that may have read the job just before it finished, after waiting its turn for
+    /// the budget), so completion reaches every replica within one upstream read, at most one read more per webhook;
+    /// and its budget slot comes before any queued refresh or poll's (<see cref="Upstream.FairShareLimiter"/>): it ends
     /// work rather than adding to it, and there is one per job.
     /// </param>
-    public async Task<JobRead> ReadAsync(string jobId, string key, string team, bool fresh, CancellationToken cancellationToken, bool notified = false)
+    public async Task<JobRead> ReadAsync(string jobId, string key, string team, ReadKind kind, CancellationToken cancellationToken)
     {
+        var fresh = kind != ReadKind.Plain;
+        var notified = kind == ReadKind.Notified;
+
         // A team known to be out of quota neither starts nor joins a flight: its refusal must not become the answer
         // of another team's callers collapsed onto the same read.
         if (quotas.View(team) is { Remaining: 0 })

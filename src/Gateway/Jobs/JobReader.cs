@@ -18,11 +18,8 @@ internal sealed class JobReader(ResponseCache cache, RunningAnswers running, Job
     public bool CacheAvailable => cache.IsAvailable;
 
     /// <param name="team">Who asks; an upstream call made for this read is charged to that team's share of the budget.</param>
-    /// <param name="fresh">
-    /// Skips the shared running answer: for reads whose point is to learn something new (a watcher's poll, a read
-    /// prompted by a completion webhook). Their answer refreshes the window for everyone else.
-    /// </param>
-    public async ValueTask<JobRead> ReadAsync(string jobId, string team, CancellationToken cancellationToken, bool fresh = false)
+    /// <param name="kind">What the read is for; any but <see cref="ReadKind.Plain"/> skips the shared running answer.</param>
+    public async ValueTask<JobRead> ReadAsync(string jobId, string team, CancellationToken cancellationToken, ReadKind kind = ReadKind.Plain)
     {
         var key = keys.ForJob(jobId);
         var lookup = await cache.GetAsync(key, cancellationToken);
@@ -31,22 +28,9 @@ internal sealed class JobReader(ResponseCache cache, RunningAnswers running, Job
             return JobRead.Hit(hit);
         }
 
-        return !fresh && running.GetLocal(jobId) is { } answer
+        return kind == ReadKind.Plain && running.GetLocal(jobId) is { } answer
             ? JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared)
-            : await misses.ReadAsync(jobId, key, team, fresh, cancellationToken);
-    }
-
-    /// <summary>
-    /// The read a completion webhook prompts: fresh, and never behind another replica's fetch lease (see
-    /// <see cref="JobMisses.ReadAsync"/>); a stored terminal answer still wins.
-    /// </summary>
-    public async ValueTask<JobRead> ReadNotifiedAsync(string jobId, string team, CancellationToken cancellationToken)
-    {
-        var key = keys.ForJob(jobId);
-        var lookup = await cache.GetAsync(key, cancellationToken);
-        return lookup.Entry is { } hit
-            ? JobRead.Hit(hit)
-            : await misses.ReadAsync(jobId, key, team, fresh: true, cancellationToken, notified: true);
+            : await misses.ReadAsync(jobId, key, team, kind, cancellationToken);
     }
 
     /// <summary>
@@ -57,7 +41,7 @@ internal sealed class JobReader(ResponseCache cache, RunningAnswers running, Job
     public async Task<JobRead?> PollAsync(string jobId, string team, TimeSpan interval) =>
         await leases.TryTakeAsync(JobLeases.Poll, jobId, PollLease(interval)) == LeaseOutcome.Held
             ? null
-            : await ReadAsync(jobId, team, CancellationToken.None, fresh: true);
+            : await ReadAsync(jobId, team, CancellationToken.None, ReadKind.Fresh);
 
     // A lease exactly one interval long outlives it by a hair whenever a timer fires early against Redis's clock: the
     // holder then finds its own lease, every replica skips the round, and the job goes unpolled for two intervals.

@@ -26,7 +26,7 @@ internal sealed class JobCompletion(JobReader reader, TimeProvider time, IHostAp
             for (var attempt = 0; ; attempt++)
             {
                 // Fresh: the running answer shared before the notification is exactly what it must not be answered with.
-                var read = await reader.ReadNotifiedAsync(jobId, Team, stopping);
+                var read = await reader.ReadAsync(jobId, Team, stopping, ReadKind.Notified);
                 if (read.EndsWait)
                 {
                     logger.CompletionRead(jobId, read.StatusCode);
