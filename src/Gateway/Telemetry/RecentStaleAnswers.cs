@@ -20,10 +20,17 @@ internal sealed class RecentStaleAnswers(TimeProvider time)
 
     public void Record(TimeSpan age)
     {
-        var bucket = Array.FindIndex(Bounds, bound => age.TotalSeconds <= bound);
+        // The first bound at or above the age (Prometheus's le), or the last bucket: no closure on a path taken per answer.
+        var seconds = age.TotalSeconds;
+        var bucket = 0;
+        while (bucket < Bounds.Length && seconds > Bounds[bucket])
+        {
+            bucket++;
+        }
+
         lock (_lock)
         {
-            Current()[bucket < 0 ? Bounds.Length : bucket]++;
+            Current()[bucket]++;
         }
     }
 
