@@ -98,11 +98,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
     public async Task WithTheWebhook_EveryReplicasNextPollSeesCompletion_LongBeforeTheWindowEnds()
     {
         // A window far longer than the test: only the webhook can explain Completed on a replica's next poll.
-        await using var set = await ReplicaSet.StartAsync(3, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Jobs:PendingFreshness"] = "00:00:30",
-            ["Webhooks:Secret"] = Secret,
-        });
+        await using var set = await StartWithTheWebhookAsync(3);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var done = false;
         ScriptRunningThenCompleted(set.Upstream, id, () => Volatile.Read(ref done));
@@ -133,11 +129,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
     {
         // Another replica holds the job's fetch lease for a minute, as a refresh waiting its turn for the budget would
         // (and then read the job a moment before it finished). Only the webhook's own read can explain Completed here.
-        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Jobs:PendingFreshness"] = "00:00:30",
-            ["Webhooks:Secret"] = Secret,
-        });
+        await using var set = await StartWithTheWebhookAsync(2);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var done = false;
         ScriptRunningThenCompleted(set.Upstream, id, () => Volatile.Read(ref done));
@@ -162,11 +154,7 @@ public sealed class ReplicaPollingTests(RedisServer redis)
     {
         // Its presigned URL expires within Cache:UrlExpiryMargin, so the Completed body is served but never stored:
         // the terminal cache cannot win over the shared Pending answer, only the terminal mark can.
-        await using var set = await ReplicaSet.StartAsync(2, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Jobs:PendingFreshness"] = "00:00:30",
-            ["Webhooks:Secret"] = Secret,
-        });
+        await using var set = await StartWithTheWebhookAsync(2);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var done = false;
         var signedAt = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -190,6 +178,14 @@ public sealed class ReplicaPollingTests(RedisServer redis)
             Assert.StartsWith("Gateway; fwd=uri-miss", cacheStatus, StringComparison.Ordinal);
         }
     }
+
+    // A window far longer than any of these tests, and the webhook's secret: only the webhook can end a window early.
+    private Task<ReplicaSet> StartWithTheWebhookAsync(int replicas) =>
+        ReplicaSet.StartAsync(replicas, redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Jobs:PendingFreshness"] = "00:00:30",
+            ["Webhooks:Secret"] = Secret,
+        });
 
     /// <summary>Reducto's direct webhook for the job, delivered to one replica, which accepts it.</summary>
     private static async Task NotifyAsync(GatewayFactory replica, string id)
