@@ -4,11 +4,9 @@ namespace Gateway.Upstream;
 /// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
 /// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
-/// sees at most <c>rate</c> admissions. While callers wait, the bucket may hold a second token: a grant timer that
-/// fires late (a busy thread pool) would otherwise throw away the time it was late by, and with every grant 3 ms late a
-/// steady queue lost a tenth of the rate (<c>FairShareLimiterTests</c>). The last second's admissions are kept, and no
-/// more than <c>rate - 1</c> (the refill rate) are let through in any second, so catching up never bunches
-/// admissions: the upstream, which sees them with network jitter, keeps the margin of one a second it had.
+/// sees at most <c>rate</c> admissions. The bucket does not keep the time a late grant timer was late by: a second
+/// token carried for that (with a count of the last second's admissions as the ceiling) made admissions bunch after
+/// a late timer, and the upstream, which sees them with network jitter, counted 32-33 in a second of a 30 budget.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
@@ -21,9 +19,7 @@ internal sealed class FairShareLimiter : IDisposable
     private double _refillPerSecond;
     private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _turns = new();
-    private readonly Queue<long> _admittedAt = new();
     private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
-    private int _rate;
     private readonly ITimer _timer;
     private double _tokens = 1;
     private long _refilledAt;
@@ -32,7 +28,6 @@ internal sealed class FairShareLimiter : IDisposable
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
         _time = time;
-        _rate = WindowFor(ratePerSecond);
         _refillPerSecond = RefillFor(ratePerSecond);
         _refilledAt = time.GetTimestamp();
         _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -52,7 +47,7 @@ internal sealed class FairShareLimiter : IDisposable
             lock (_lock)
             {
                 Refill();
-                return _waiting == 0 && _tokens >= 1 && InWindow() < _rate;
+                return _waiting == 0 && _tokens >= 1;
             }
         }
     }
@@ -65,7 +60,7 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            if (_waiting == 0 && _tokens >= 1 && InWindow() < _rate)
+            if (_waiting == 0 && _tokens >= 1)
             {
                 Admit();
                 return true;
@@ -105,7 +100,6 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            _rate = WindowFor(ratePerSecond);
             _refillPerSecond = RefillFor(ratePerSecond);
             ScheduleNextGrant();
         }
@@ -115,15 +109,12 @@ internal sealed class FairShareLimiter : IDisposable
 
     private static double RefillFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 0.5);
 
-    // Admissions allowed in any one second: the refill rate, and at least one.
-    private static int WindowFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 1);
-
     private void Grant()
     {
         lock (_lock)
         {
             Refill();
-            while (_tokens >= 1 && InWindow() < _rate && _urgent.TryDequeue(out var first))
+            while (_tokens >= 1 && _urgent.TryDequeue(out var first))
             {
                 _waiting--;
                 if (first.TrySetResult(true))
@@ -132,7 +123,7 @@ internal sealed class FairShareLimiter : IDisposable
                 }
             }
 
-            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn && InWindow() < _rate)
+            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn)
             {
                 var queue = _queues[turn.Value];
                 _turns.RemoveFirst();
@@ -161,7 +152,7 @@ internal sealed class FairShareLimiter : IDisposable
     private void Refill()
     {
         var now = _time.GetTimestamp();
-        _tokens = Math.Min(_waiting > 0 ? 2 : 1, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
+        _tokens = Math.Min(1, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
         _refilledAt = now;
     }
 
@@ -169,19 +160,6 @@ internal sealed class FairShareLimiter : IDisposable
     {
         Admissions++;
         _tokens -= 1;
-        _admittedAt.Enqueue(_time.GetTimestamp());
-    }
-
-    // Admissions in the last second; older ones are forgotten.
-    private int InWindow()
-    {
-        var now = _time.GetTimestamp();
-        while (_admittedAt.TryPeek(out var at) && _time.GetElapsedTime(at, now) >= TimeSpan.FromSeconds(1))
-        {
-            _admittedAt.Dequeue();
-        }
-
-        return _admittedAt.Count;
     }
 
     private void ScheduleNextGrant()
@@ -189,13 +167,6 @@ internal sealed class FairShareLimiter : IDisposable
         if (_waiting > 0)
         {
             var due = TimeSpan.FromSeconds(Math.Max(0, 1 - _tokens) / _refillPerSecond);
-            if (InWindow() >= _rate && _admittedAt.TryPeek(out var oldest))
-            {
-                // A token is due sooner than the second's count allows: wait for the oldest admission to leave it.
-                var leaves = TimeSpan.FromSeconds(1) - _time.GetElapsedTime(oldest);
-                due = due > leaves ? due : leaves;
-            }
-
             _timer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }
