@@ -164,6 +164,11 @@ internal sealed class FairShareLimiter : IDisposable
     {
         var now = _time.GetTimestamp();
         _tokens = Math.Min(_capacity, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
+        // A token earned exactly when the grant timer was due must count as whole despite the sum's rounding.
+        if (Math.Abs(_tokens - Math.Round(_tokens)) < 1e-9)
+        {
+            _tokens = Math.Round(_tokens);
+        }
         _refilledAt = now;
     }
 
@@ -177,7 +182,9 @@ internal sealed class FairShareLimiter : IDisposable
     {
         if (_waiting > 0)
         {
-            var due = TimeSpan.FromSeconds(Math.Max(0, 1 - _tokens) / _refillPerSecond);
+            // Rounded up to a whole tick: a timer due a hair early would find the token not quite there, and be set for
+            // no time at all, again and again, on a clock that only moves between callbacks.
+            var due = TimeSpan.FromTicks((long)Math.Ceiling(Math.Max(0, 1 - _tokens) / _refillPerSecond * TimeSpan.TicksPerSecond));
             _timer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }

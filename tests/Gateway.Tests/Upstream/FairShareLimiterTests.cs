@@ -4,7 +4,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Upstream;
 
-/// <summary>The upstream budget's limiter: a completion webhook's call goes before every queued one.</summary>
+/// <summary>
+/// The upstream budget's limiter: a completion webhook's call goes before every queued one, and a grant timer that
+/// fires late loses no tokens while no second sees more than the rate.
+/// </summary>
 public sealed class FairShareLimiterTests
 {
     [Fact]
@@ -26,5 +29,40 @@ public sealed class FairShareLimiterTests
         await Eventually.Until(() => queued[0].IsCompleted, because: "the queue moves on after the urgent call");
         Assert.True(await queued[0]);
         Assert.False(queued[1].IsCompleted);
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(50)]
+    [InlineData(150)]
+    public async Task AGrantTimerFiringLate_LosesNoBudget_AndNoSecondSeesMoreThanTheRate(int rate)
+    {
+        // Every timer fires half a token's interval late, as on a busy thread pool; idle first, so the bucket is as
+        // full as it gets when more callers than three seconds' rate arrive at once.
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new LateTimers(fake, TimeSpan.FromSeconds(0.5 / rate));
+        using var limiter = new FairShareLimiter(rate, clock);
+        fake.Advance(TimeSpan.FromSeconds(5));
+        var waiters = Enumerable.Range(0, rate * 4).Select(i => limiter.AcquireAsync("team-" + (i % 3), TimeSpan.FromMinutes(1), CancellationToken.None).AsTask()).ToArray();
+
+        var step = TimeSpan.FromMilliseconds(1);
+        var admissions = new List<long> { limiter.Admissions };
+        for (var elapsed = step; elapsed <= TimeSpan.FromSeconds(3); elapsed += step)
+        {
+            fake.Advance(step);
+            admissions.Add(limiter.Admissions);
+        }
+
+        // The bucket's capacity at once, then its refill (the rate less the capacity) each second, none lost to the late
+        // timers. A bucket of one token, topped up only when its timer fires, admits about two thirds of that here.
+        var capacity = Math.Min(Math.Ceiling(rate * 0.02) + 1, rate / 2);
+        Assert.InRange(admissions[^1], (long)(capacity + 3 * (rate - capacity)) - 2, 3 * rate);
+
+        // Samples a millisecond apart: those less than a second apart bound every one-second window.
+        var perWindow = 999;
+        var busiest = Enumerable.Range(0, admissions.Count - perWindow).Max(i => admissions[i + perWindow] - (i == 0 ? 0 : admissions[i - 1]));
+        Assert.InRange(busiest, rate - capacity, rate);
+        await Eventually.Until(() => waiters.Count(static w => w.IsCompleted) == admissions[^1], because: "each admission lets one caller go");
+        Assert.All(waiters.Where(static w => w.IsCompleted), static w => Assert.True(w.Result));
     }
 }
