@@ -3,13 +3,14 @@ namespace Gateway.Upstream;
 /// <summary>
 /// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
-/// most one round. The bucket holds <c>capacity</c> tokens (about 20 ms of the rate, at least one) and refills at
-/// <c>rate - capacity</c> per second, so any one-second window sees at most <c>rate</c> admissions. The capacity is
-/// what a late grant timer spends: the timer's callback waits its turn on a busy thread pool, and with a bucket of one
-/// token every millisecond it ran late was a token lost (bench/manyjobs.sh: 137 and 119 job reads/s of 150 at 2,000 and
-/// 20,000 running jobs; 143 and 125 with this bucket). A token carried beyond the bucket instead (with a count of the
-/// last second as the ceiling) let a late timer's admissions run over the rate: the upstream counted 32-33 in a second
-/// of a 30 budget.
+/// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
+/// sees at most <c>rate</c> admissions. It keeps nothing of the time a late grant timer was late by, and that loss is
+/// deliberate: a timer's callback and an admitted call's send wait on the same busy thread pool, so the seconds in
+/// which timers run late are those in which sends bunch on their way to the upstream. Two ways of keeping the lost
+/// time were tried and dropped: a token carried beyond the bucket (with a count of the last second as the ceiling),
+/// and a bucket of about 20 ms of the rate refilling at the rest. The second spent 143 and 125 job reads/s of 150 at
+/// 2,000 and 20,000 running jobs against 137 and 119 (bench/manyjobs.sh), but with the CPU busy the upstream counted
+/// 21-33 calls in a sliding second at rates of 20-32, every run; this bucket stays within the rate there.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
@@ -20,7 +21,6 @@ internal sealed class FairShareLimiter : IDisposable
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private double _refillPerSecond;
-    private double _capacity;
     private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _turns = new();
     private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
@@ -32,7 +32,7 @@ internal sealed class FairShareLimiter : IDisposable
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
         _time = time;
-        (_capacity, _refillPerSecond) = BucketFor(ratePerSecond);
+        _refillPerSecond = RefillFor(ratePerSecond);
         _refilledAt = time.GetTimestamp();
         _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -104,21 +104,14 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            (_capacity, _refillPerSecond) = BucketFor(ratePerSecond);
-            _tokens = Math.Min(_tokens, _capacity);
+            _refillPerSecond = RefillFor(ratePerSecond);
             ScheduleNextGrant();
         }
     }
 
     public void Dispose() => _timer.Dispose();
 
-    // Capacity plus a second's refill is the rate. A rate of one or two keeps a one-token bucket (and half a token a
-    // second for a rate of one, as a bucket that never refilled would admit nothing).
-    private static (double Capacity, double RefillPerSecond) BucketFor(int ratePerSecond)
-    {
-        var capacity = Math.Clamp((int)Math.Ceiling(ratePerSecond * 0.02) + 1, 1, Math.Max(1, ratePerSecond / 2));
-        return (capacity, Math.Max(ratePerSecond - capacity, 0.5));
-    }
+    private static double RefillFor(int ratePerSecond) => Math.Max(ratePerSecond - 1, 0.5);
 
     private void Grant()
     {
@@ -163,7 +156,7 @@ internal sealed class FairShareLimiter : IDisposable
     private void Refill()
     {
         var now = _time.GetTimestamp();
-        _tokens = Math.Min(_capacity, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
+        _tokens = Math.Min(1, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
         // A token earned exactly when the grant timer was due must count as whole despite the sum's rounding.
         if (Math.Abs(_tokens - Math.Round(_tokens)) < 1e-9)
         {
