@@ -10,6 +10,7 @@ internal static class ClusterExtensions
     {
         services.AddSingleton<JobNotices>();
         services.AddSingleton<JobLeases>();
+        services.AddSingleton(static provider => new ReplicaRing(() => provider.GetRequiredService<Redis.SharedRedis>().IsReachable));
         services.AddSingleton<JobEviction>();
         services.AddHostedService<ReplicaSubscription>();
         services.AddHostedService<ReplicaCensus>();

@@ -23,22 +23,23 @@ namespace Gateway.Cluster;
 /// failover is dropped one window later than usual.
 /// </remarks>
 internal sealed class ReplicaCensus(
-    SharedRedis redis, UpstreamBudget budget, RedisKeys keys, ILogger<ReplicaCensus> logger) : BackgroundService
+    SharedRedis redis, UpstreamBudget budget, RedisKeys keys, ReplicaRing ring, ILogger<ReplicaCensus> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
-    // One round trip: stamp this replica, forget the silent ones, count the rest; and say whether this replica's own
-    // stamp was missing (ZADD added it), which for a replica that counted before means the set lost its memory.
+    // One round trip: stamp this replica, forget the silent ones, count the rest; say whether this replica's own stamp
+    // was missing (ZADD added it), which for a replica that counted before means the set lost its memory; and name the
+    // members, for the ring that shares the refreshes out.
     private const string CountScript = """
         local time = redis.call('TIME')
         local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
         local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        return { redis.call('ZCARD', KEYS[1]), added }
+        return { redis.call('ZCARD', KEYS[1]), added, redis.call('ZRANGE', KEYS[1], 0, -1) }
         """;
 
-    private readonly RedisValue _me = Guid.NewGuid().ToString("N");
+    private readonly RedisValue _me = ring.Me;
     private readonly RedisKey _set = keys.Census;
     private bool _counted;
 
@@ -87,6 +88,7 @@ internal sealed class ReplicaCensus(
         }
 
         var (count, forgotten) = ((int)(long)result[0], (long)result[1] == 1 && _lastCountedAt != 0);
+        ring.Saw([.. ((RedisResult[])result[2]!).Select(static member => (string)member!)]);
         Volatile.Write(ref _counted, true);
         var now = Environment.TickCount64;
         if (_countFailed || forgotten || (_lastCountedAt != 0 && now - _lastCountedAt > (long)(Period * 1.5).TotalMilliseconds))

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Gateway.Cluster;
 using Gateway.Upstream;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,10 @@ namespace Gateway.Jobs;
 /// (once, however many callers read it meanwhile) and is answered at once; so a replica polled for more running jobs
 /// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
 /// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
+/// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked one
+/// refresh period younger than its answer (the age of the answer this replica's last own refresh replaced), so its
+/// owner reads it first and this replica only drops it, unless the owner never does (it died, or nobody reads the job
+/// there): then this replica reads it one period late, never later.
 /// </summary>
 internal sealed class RefreshQueue
 {
@@ -18,10 +23,17 @@ internal sealed class RefreshQueue
     private readonly PriorityQueue<Refresh, DateTimeOffset> _queue = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly int _concurrency;
+    private readonly ReplicaRing _ring;
+    private readonly TimeProvider _time;
     private int _running;
 
-    public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters)
+    // How old the answer was that this replica's latest own refresh set out to replace: its refresh period now.
+    private TimeSpan _period;
+
+    public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters, ReplicaRing ring, TimeProvider time)
     {
+        _ring = ring;
+        _time = time;
         // A quarter of a second's budget in flight (of the deployment's, on each replica, so about 0.75 s of a replica's
         // share with three): a refresh spends most of its time on Redis and thread-pool turns besides its budget wait,
         // and with a tenth in flight a loaded deployment left a seventh of the budget unspent (130 of 150 reads/s at
@@ -54,7 +66,22 @@ internal sealed class RefreshQueue
 
     /// <summary>Queues <paramref name="refresh"/> for the job <paramref name="key"/> unless one is queued or running.</summary>
     /// <param name="answeredAt">When the answer being served was given: the oldest goes first.</param>
-    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh) => Schedule(key, answeredAt, refresh);
+    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh)
+    {
+        if (_ring.Owns(key))
+        {
+            Schedule(key, answeredAt, refresh, paces: true);
+            return;
+        }
+
+        TimeSpan period;
+        lock (_lock)
+        {
+            period = _period;
+        }
+
+        Schedule(key, answeredAt + period, refresh, paces: false);
+    }
 
     /// <summary>
     /// Runs one watcher's poll (<c>Prefer: wait</c>) in turn with the refreshes: ranked as if the job's last answer were
@@ -65,7 +92,7 @@ internal sealed class RefreshQueue
     public Task<JobRead?> PollForWaitersAsync(string key, DateTimeOffset polledAt, TimeSpan boost, Func<Task<JobRead?>> poll)
     {
         var done = new TaskCompletionSource<JobRead?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = Schedule(WaitersPrefix + key, polledAt - boost, async () =>
+        var queued = Schedule(WaitersPrefix + key, polledAt - boost, paces: false, run: async () =>
         {
             try
             {
@@ -83,7 +110,8 @@ internal sealed class RefreshQueue
 
     private const string WaitersPrefix = "wait:";
 
-    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run)
+    /// <param name="paces">An own refresh, whose answer's age when it starts is this replica's refresh period.</param>
+    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run, bool paces)
     {
         Refresh first;
         lock (_lock)
@@ -93,7 +121,7 @@ internal sealed class RefreshQueue
                 return false;
             }
 
-            _queue.Enqueue(new Refresh(key, run), rank);
+            _queue.Enqueue(new Refresh(key, run, paces), rank);
             if (_running >= _concurrency)
             {
                 return true;
@@ -101,7 +129,7 @@ internal sealed class RefreshQueue
 
             // Taken here, not by the new task when it runs, so the order never depends on when a thread is free.
             _running++;
-            first = _queue.Dequeue();
+            first = Start();
         }
 
         // Off the caller's thread: the stale answer must not wait for the refresh's first steps.
@@ -127,14 +155,28 @@ internal sealed class RefreshQueue
 
             lock (_lock)
             {
-                if (!_queue.TryDequeue(out next, out _))
+                if (_queue.Count == 0)
                 {
                     _running--;
                     return;
                 }
+
+                next = Start();
             }
         }
     }
 
-    private readonly record struct Refresh(string Key, Func<Task> Run);
+    // Under the lock, with the queue not empty.
+    private Refresh Start()
+    {
+        _queue.TryDequeue(out var next, out var rank);
+        if (next.Paces)
+        {
+            _period = _time.GetUtcNow() - rank;
+        }
+
+        return next;
+    }
+
+    private readonly record struct Refresh(string Key, Func<Task> Run, bool Paces);
 }
