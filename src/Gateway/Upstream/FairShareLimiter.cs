@@ -9,8 +9,9 @@ namespace Gateway.Upstream;
 /// which timers run late are those in which sends bunch on their way to the upstream. Two ways of keeping the lost
 /// time were tried and dropped: a token carried beyond the bucket (with a count of the last second as the ceiling),
 /// and a bucket of about 20 ms of the rate refilling at the rest. The second spent 143 and 125 job reads/s of 150 at
-/// 2,000 and 20,000 running jobs against 137 and 119 (bench/manyjobs.sh), but with the CPU busy the upstream counted
-/// 21-33 calls in a sliding second at rates of 20-32, every run; this bucket stays within the rate there.
+/// 2,000 and 20,000 running jobs against 137 and 119 (bench/manyjobs.sh), but the upstream then counted more calls in
+/// a sliding second than the rate (31 of 30) in one budget test run of three on an idle machine, and in every run on a
+/// loaded one; this bucket stayed within the rate in all of them.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
