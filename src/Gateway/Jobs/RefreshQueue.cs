@@ -12,10 +12,11 @@ namespace Gateway.Jobs;
 /// (once, however many callers read it meanwhile) and is answered at once; so a replica polled for more running jobs
 /// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
 /// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
-/// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked one
-/// refresh period younger than its answer (the age of the answer this replica's last own refresh replaced), so its
-/// owner reads it first and this replica only drops it, unless the owner never does (it died, or nobody reads the job
-/// there): then this replica reads it one period late, never later.
+/// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
+/// its answer were younger by twice what this replica's own refreshes take (at least a second, at most its refresh
+/// period), so its owner, which reads it at the same age, has done so before this replica comes to it, and this
+/// replica only drops it. Should the owner not read it (it died, or the job is polled only here, over one keep-alive
+/// connection), this replica reads it that little late.
 /// </summary>
 internal sealed class RefreshQueue
 {
@@ -27,8 +28,12 @@ internal sealed class RefreshQueue
     private readonly TimeProvider _time;
     private int _running;
 
-    // How old the answer was that this replica's latest own refresh set out to replace: its refresh period now.
+    // How old the answer was that this replica's latest own refresh set out to replace (its refresh period now), and
+    // how long its own refreshes take from start to end (a moving average).
     private TimeSpan _period;
+    private TimeSpan _took;
+
+    private static readonly TimeSpan LeastLag = TimeSpan.FromSeconds(1);
 
     public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters, ReplicaRing ring, TimeProvider time)
     {
@@ -74,13 +79,13 @@ internal sealed class RefreshQueue
             return;
         }
 
-        TimeSpan period;
+        TimeSpan lag;
         lock (_lock)
         {
-            period = _period;
+            lag = TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, 2 * _took.Ticks)));
         }
 
-        Schedule(key, answeredAt + period, refresh, paces: false);
+        Schedule(key, answeredAt + lag, refresh, paces: false);
     }
 
     /// <summary>
@@ -141,15 +146,21 @@ internal sealed class RefreshQueue
     {
         while (true)
         {
+            var started = _time.GetTimestamp();
             try
             {
                 await next.Run();
             }
             finally
             {
+                var took = _time.GetElapsedTime(started);
                 lock (_lock)
                 {
                     _queued.Remove(next.Key);
+                    if (next.Paces)
+                    {
+                        _took = _took == TimeSpan.Zero ? took : _took + (took - _took) / 8;
+                    }
                 }
             }
 
