@@ -13,10 +13,10 @@ namespace Gateway.Jobs;
 /// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
 /// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
 /// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
-/// its answer were younger by a lag (twice what this replica's own refreshes take, or a tenth of its refresh period if
-/// more, at least a second, at most the period), so its owner, which comes to it at about the same age, has read it
-/// before this replica does, and this replica only drops it. Should the owner not read it (it died, or the job is
-/// polled only here, over one keep-alive connection), this replica reads it that lag late.
+/// its answer were younger by twice what this replica's own refreshes take (at least a second, at most its refresh
+/// period), so its owner, which reads it at the same age, has done so before this replica comes to it, and this
+/// replica only drops it. Should the owner not read it (it died, or the job is polled only here, over one keep-alive
+/// connection), this replica reads it that little late.
 /// </summary>
 internal sealed class RefreshQueue
 {
@@ -82,7 +82,7 @@ internal sealed class RefreshQueue
         TimeSpan lag;
         lock (_lock)
         {
-            lag = TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, Math.Max(2 * _took.Ticks, _period.Ticks / 10))));
+            lag = TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, 2 * _took.Ticks)));
         }
 
         Schedule(key, answeredAt + lag, refresh, paces: false);

@@ -11,8 +11,8 @@ namespace Gateway.Tests.Jobs;
 
 /// <summary>
 /// A replica's refresh queue with the jobs shared out between two replicas: a job the other replica owns is ranked as
-/// if its answer were younger by a lag (twice what this replica's own refreshes take, or a tenth of the refresh period
-/// if more), so its owner reads it first, and this replica still reads it that little late rather than never.
+/// if its answer were younger by twice what this replica's own refreshes take (at most the refresh period), so its
+/// owner reads it first, and this replica still reads it that little late rather than never.
 /// </summary>
 public sealed class RefreshShareTests
 {
@@ -21,7 +21,7 @@ public sealed class RefreshShareTests
     private readonly Dictionary<string, TaskCompletionSource> _running = [];
 
     [Fact]
-    public async Task AnotherReplicasJob_WaitsALag_ThenIsRefreshedHere()
+    public async Task AnotherReplicasJob_WaitsTwiceARefreshsTime_ThenIsRefreshedHere()
     {
         var ring = new ReplicaRing(static () => true);
         ring.Saw([ring.Me, new ReplicaRing(static () => true).Me]);
@@ -32,17 +32,16 @@ public sealed class RefreshShareTests
         var queue = new RefreshQueue(Options.Create(new UpstreamOptions { JobPollsPerSecond = 8 }), services.GetRequiredService<IMeterFactory>(), ring, _clock);
         var t = _clock.GetUtcNow();
 
-        // Two own refreshes start at once; the first takes 1 s, so this replica's refreshes take 1 s.
+        // Two own refreshes start at once; the first takes 2 s, so this replica's refreshes take 2 s.
         Enqueue(queue, own[0], t.AddSeconds(-10));
         Enqueue(queue, own[1], t.AddSeconds(-9));
         await Eventually.Until(() => Started().Count == 2, because: "two refreshes run at once");
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        _clock.Advance(TimeSpan.FromSeconds(2));
         Finish(own[0]);
 
-        // An answer 32 s old takes the free slot: the period is 32 s, and the lag a tenth of it, 3.2 s, more than twice
-        // a refresh's 1 s. Their job's answer, 20 s old, ranks as 16.8 s old: behind an own answer 17 s old, ahead of
-        // one 15 s old.
-        Enqueue(queue, own[2], t.AddSeconds(-31));
+        // An answer 32 s old takes the free slot: the period is 32 s, the lag 4 s. Their job's answer, 20 s old, ranks
+        // as 16 s old: behind an own answer 17 s old, ahead of one 15 s old.
+        Enqueue(queue, own[2], t.AddSeconds(-30));
         await Eventually.Until(() => Started().Count == 3, because: "the slot the first refresh freed is taken");
         Enqueue(queue, theirs, t.AddSeconds(-20));
         Enqueue(queue, own[4], t.AddSeconds(-15));
