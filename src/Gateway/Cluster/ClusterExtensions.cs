@@ -10,7 +10,11 @@ internal static class ClusterExtensions
     {
         services.AddSingleton<JobNotices>();
         services.AddSingleton<JobLeases>();
-        services.AddSingleton(static provider => new ReplicaRing(() => provider.GetRequiredService<Redis.SharedRedis>().IsReachable));
+        services.AddSingleton(static provider =>
+        {
+            var redis = provider.GetRequiredService<Redis.SharedRedis>();
+            return new ReplicaRing(() => redis.IsReachable);
+        });
         services.AddSingleton<JobEviction>();
         services.AddHostedService<ReplicaSubscription>();
         services.AddHostedService<ReplicaCensus>();

@@ -6,7 +6,7 @@ namespace Gateway.Cluster;
 /// (member, job), highest first (rendezvous hashing). So the replicas split the jobs evenly, each job has one owner in
 /// every replica's view, and a replica joining or leaving moves only its own share. Views that disagree for a census
 /// period (a replica just started or died) give a job two owners (one upstream read more, as before) or none (its
-/// non-owners refresh it one period late, see <c>RefreshQueue</c>). With Redis unreachable, or this replica not yet in
+/// non-owners refresh it a little late, see <c>RefreshQueue</c>). With Redis unreachable, or this replica not yet in
 /// the set, every replica owns every job: each then refreshes for itself, as it must, since it cannot see the others'
 /// answers.
 /// </summary>

@@ -71,22 +71,7 @@ internal sealed class RefreshQueue
 
     /// <summary>Queues <paramref name="refresh"/> for the job <paramref name="key"/> unless one is queued or running.</summary>
     /// <param name="answeredAt">When the answer being served was given: the oldest goes first.</param>
-    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh)
-    {
-        if (_ring.Owns(key))
-        {
-            Schedule(key, answeredAt, refresh, paces: true);
-            return;
-        }
-
-        TimeSpan lag;
-        lock (_lock)
-        {
-            lag = TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, 2 * _took.Ticks)));
-        }
-
-        Schedule(key, answeredAt + lag, refresh, paces: false);
-    }
+    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh) => Schedule(key, answeredAt, refresh, shared: true);
 
     /// <summary>
     /// Runs one watcher's poll (<c>Prefer: wait</c>) in turn with the refreshes: ranked as if the job's last answer were
@@ -97,7 +82,7 @@ internal sealed class RefreshQueue
     public Task<JobRead?> PollForWaitersAsync(string key, DateTimeOffset polledAt, TimeSpan boost, Func<Task<JobRead?>> poll)
     {
         var done = new TaskCompletionSource<JobRead?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = Schedule(WaitersPrefix + key, polledAt - boost, paces: false, run: async () =>
+        var queued = Schedule(WaitersPrefix + key, polledAt - boost, shared: false, run: async () =>
         {
             try
             {
@@ -115,8 +100,12 @@ internal sealed class RefreshQueue
 
     private const string WaitersPrefix = "wait:";
 
-    /// <param name="paces">An own refresh, whose answer's age when it starts is this replica's refresh period.</param>
-    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run, bool paces)
+    /// <param name="shared">
+    /// A refresh, shared out between the replicas: one this replica owns keeps its rank and paces the queue (its
+    /// answer's age when it starts is this replica's refresh period); another's is ranked the lag later. Worked out
+    /// only for a job not already queued, so the many stale reads of a queued job cost one set look-up each.
+    /// </param>
+    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run, bool shared)
     {
         Refresh first;
         lock (_lock)
@@ -124,6 +113,12 @@ internal sealed class RefreshQueue
             if (!_queued.Add(key))
             {
                 return false;
+            }
+
+            var paces = shared && _ring.Owns(key);
+            if (shared && !paces)
+            {
+                rank += TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, 2 * _took.Ticks)));
             }
 
             _queue.Enqueue(new Refresh(key, run, paces), rank);

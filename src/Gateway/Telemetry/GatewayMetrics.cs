@@ -29,8 +29,6 @@ internal sealed class GatewayMetrics
     // Tag values are objects: boxing the status code anew would cost an allocation on every answered request.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(static code => (object)code)];
 
-    // A stale answer is at least one window old (1 s by default) and at most the window plus Jobs:StaleRunningAnswers
-    // (30 s): the default buckets (0 to 10,000) would put nearly all of them in two.
     private readonly Usage.UsageLedger _usage;
     private readonly TimeProvider _time;
 

@@ -8,6 +8,10 @@ namespace Gateway.Telemetry;
 internal sealed class RecentStaleAnswers(TimeProvider time)
 {
     /// <summary>Upper bounds, in seconds, of every bucket but the last (which has none).</summary>
+    /// <remarks>
+    /// A stale answer is at least one window old (1 s by default) and at most the window plus
+    /// <c>Jobs:StaleRunningAnswers</c> (5 min): the default buckets (0 to 10,000) would put nearly all of them in two.
+    /// </remarks>
     public static readonly double[] Bounds = [0.5, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 180, 300];
 
     // Six ten-second slots: a minute, give or take the slot being filled.
