@@ -20,6 +20,15 @@ internal enum JobNoticeKind : byte
 
     /// <summary>The job was deleted, cancelled or purged: every replica drops it from its memory tier.</summary>
     Evicted = 4,
+
+    /// <summary>
+    /// The job is terminal and the sender is about to say so: every replica marks it terminal, so it gives no running
+    /// answer on a lease (<c>Jobs:RunningAnswerLease</c>), and then answers with <see cref="Released"/>.
+    /// </summary>
+    Revoked = 5,
+
+    /// <summary>A replica has given up its lease on the job's running answer; the body is the revoking replica's origin.</summary>
+    Released = 6,
 }
 
 /// <summary>
@@ -51,6 +60,13 @@ internal sealed record JobNotice(
     private const int AnsweredAtBytes = 8;
 
     public static JobNotice Evicted(string jobId) => new(JobNoticeKind.Evicted, jobId);
+
+    public static JobNotice Revoke(string jobId) => new(JobNoticeKind.Revoked, jobId);
+
+    public static JobNotice Release(string jobId, Guid revoker) => new(JobNoticeKind.Released, jobId, Body: revoker.ToByteArray());
+
+    /// <summary>For a <see cref="JobNoticeKind.Released"/> notice, the replica that revoked the lease; null otherwise.</summary>
+    public Guid? Revoker => Kind == JobNoticeKind.Released && Body.Length == 16 ? new Guid(Body.Span) : null;
 
     /// <summary>The running answer a Response notice carries, shareable within its window; null for anything else.</summary>
     public RunningAnswer? RunningAnswer() =>

@@ -14,9 +14,10 @@ namespace Gateway.Cluster;
 /// <see cref="NoticeReads"/>'s to say, and it hears another replica's notice before this process's listeners do.
 /// </summary>
 internal sealed class JobNotices(
-    SharedRedis redis, RedisKeys keys, IOptions<RedisOptions> options, NoticeReads reads)
+    SharedRedis redis, RedisKeys keys, IOptions<RedisOptions> options, NoticeReads reads, TimeProvider time)
 {
     private readonly Dictionary<string, List<Action<JobNotice>>> _listeners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Revocation>> _revocations = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     // Redis disconnects a subscriber whose output buffer outgrows its pub/sub limit (32 MB by default), so large
     // bodies are not broadcast: a replica that misses a notice finds the lease free and fetches for itself.
@@ -59,10 +60,59 @@ internal sealed class JobNotices(
         if (notice.Body.Length <= MaxSharedBodyBytes)
         {
             // Before any server answered there is nothing to choose from; the classic channel then fails fast like any command.
-            await redis.TryAsync(database =>
-                database.PublishAsync((Channels(database.Multiplexer) ?? NoticeChannels.Classic(_channelName)).For(notice.JobId), notice.Serialize(Origin)));
+            await PublishToReplicasAsync(notice);
         }
     }
+
+    /// <summary>
+    /// Tells every other replica the job is terminal (<see cref="JobNoticeKind.Revoked"/>) and waits until each of
+    /// <paramref name="holders"/> has said it marked it so, or for <paramref name="within"/>: false then. Not delivered
+    /// to this process's listeners, which wait for the job's answer, not for this.
+    /// </summary>
+    public async Task<bool> RevokeAsync(string jobId, IReadOnlyCollection<Guid> holders, TimeSpan within)
+    {
+        var revocation = new Revocation([.. holders.Where(holder => holder != Origin)]);
+        if (revocation.Waiting.Count == 0)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            if (!_revocations.TryGetValue(jobId, out var list))
+            {
+                _revocations[jobId] = list = [];
+            }
+
+            list.Add(revocation);
+        }
+
+        try
+        {
+            // A revoke that cannot be sent is still waited out: the holders' leases lapse on their own.
+            await PublishToReplicasAsync(JobNotice.Revoke(jobId));
+            await revocation.Done.Task.WaitAsync(within, time);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_revocations.TryGetValue(jobId, out var list) && list.Remove(revocation) && list.Count == 0)
+                {
+                    _revocations.Remove(jobId);
+                }
+            }
+        }
+    }
+
+    private Task<bool> PublishToReplicasAsync(JobNotice notice) =>
+        redis.TryAsync(database =>
+            database.PublishAsync((Channels(database.Multiplexer) ?? NoticeChannels.Classic(_channelName)).For(notice.JobId), notice.Serialize(Origin)));
 
     /// <summary>The channels chosen for this deployment, once a server has answered.</summary>
     internal NoticeChannels? ChosenChannels => Volatile.Read(ref _channels);
@@ -98,8 +148,52 @@ internal sealed class JobNotices(
             return;
         }
 
-        reads.Learn(received.Notice);
-        Deliver(received.Notice);
+        var notice = received.Notice;
+        switch (notice.Kind)
+        {
+            case JobNoticeKind.Revoked:
+                // Marked terminal here first, so no lease of this process answers running once the revoker hears back.
+                reads.Learn(notice);
+                _ = PublishToReplicasAsync(JobNotice.Release(notice.JobId, received.Origin));
+                return;
+            case JobNoticeKind.Released:
+                if (notice.Revoker == Origin)
+                {
+                    Released(notice.JobId, received.Origin);
+                }
+
+                return;
+        }
+
+        reads.Learn(notice);
+        Deliver(notice);
+    }
+
+    private void Released(string jobId, Guid holder)
+    {
+        lock (_gate)
+        {
+            if (!_revocations.TryGetValue(jobId, out var list))
+            {
+                return;
+            }
+
+            foreach (var revocation in list)
+            {
+                if (revocation.Waiting.Remove(holder) && revocation.Waiting.Count == 0)
+                {
+                    revocation.Done.TrySetResult();
+                }
+            }
+        }
+    }
+
+    // The holders a revoke still waits to hear from (changed under the gate).
+    private sealed class Revocation(HashSet<Guid> waiting)
+    {
+        public HashSet<Guid> Waiting { get; } = waiting;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void Deliver(JobNotice notice)

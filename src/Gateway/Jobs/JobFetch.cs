@@ -17,6 +17,7 @@ namespace Gateway.Jobs;
 internal sealed class JobFetch(
     ResponseCache cache,
     RunningAnswers running,
+    RunningConfirmations confirmations,
     RedisKeys keys,
     UpstreamClient upstream,
     UpstreamBudget budget,
@@ -87,10 +88,11 @@ internal sealed class JobFetch(
         // The owner is stored with the entry, so every later hit is judged without a look-up. A webhook or a watcher may
         // be what stores it: the ledger, not the caller at hand, says whose it is, and whom its credits are booked to.
         var owner = await owners.FindAsync(OwnedKind.Job, jobId);
-        read = await StoreAsync(jobId, response.ContentType, response.BodyOrEmpty, read, owner);
 
-        // After the terminal answer is stored (readers look there first) and before its notice goes out.
-        await running.EndAsync(jobId);
+        // Before the terminal answer is stored where others read it, or given to anyone: a replica giving the running
+        // answer on a lease stops first (RunningConfirmations; the design note has the argument).
+        await confirmations.EndAsync(jobId);
+        read = await StoreAsync(jobId, response.ContentType, response.BodyOrEmpty, read, owner);
         await credits.BookAsync(jobId, owner, response.BodyOrEmpty);
         await reuse.LearnedTerminalAsync(jobId, response.BodyOrEmpty);
         return read;

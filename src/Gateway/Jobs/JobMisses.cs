@@ -78,7 +78,7 @@ internal sealed class JobMisses(
         // Without a window there is nothing to skip, and they share flights as they always did.
         var flight = notified ? key + NotifiedFlight : fresh && running.Enabled ? key + FreshFlight : key;
         var (read, collapsed) = await _flights.RunAsync(
-            flight, () => notified ? ReCheckOrFetchAsync(jobId, key, team, fresh: true, urgent: true) : FlyAsync(jobId, key, team, fresh), cancellationToken);
+            flight, () => notified ? NotifiedFetchAsync(jobId, key, team) : FlyAsync(jobId, key, team, fresh), cancellationToken);
 
         // A fetch the budget turned away (a slot looked free, and was taken by the time it asked) still leaves a plain
         // read the answer there is: only a job with no answer anywhere is told to retry.
@@ -193,6 +193,25 @@ internal sealed class JobMisses(
                     }
 
                     break;
+            }
+        }
+    }
+
+    // A webhook's read never waits for the fetch lease, but takes it when it is free: once the job is marked terminal,
+    // and before its entry is stored (the leases on its running answer are revoked in between), other replicas' reads
+    // then wait for this read's notice rather than read the finished job again.
+    private async Task<JobRead> NotifiedFetchAsync(string jobId, string key, string team)
+    {
+        var taken = await leases.TryTakeAsync(JobLeases.Fetch, jobId, LeaseDuration) == LeaseOutcome.Taken;
+        try
+        {
+            return await ReCheckOrFetchAsync(jobId, key, team, fresh: true, urgent: true);
+        }
+        finally
+        {
+            if (taken)
+            {
+                await leases.ReleaseAsync(JobLeases.Fetch, jobId);
             }
         }
     }

@@ -29,6 +29,16 @@ public sealed class JobOptions
     public TimeSpan PendingFreshness { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// How long one Redis look lets this replica give a running job's shared answer on the direct path without another
+    /// look: the replica registers in Redis as holding the job's answer, and a replica that learns the job is terminal
+    /// answers Completed only once every registered holder has said it stopped, or this long after. So a replica that
+    /// dies, or stops hearing notices, while it holds one delays that job's completion by this much at most. Zero: one
+    /// look per round trip for the job, as before leases.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan RunningAnswerLease { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// How old a running job's last answer may be and still be served at once, marked stale, when its window has
     /// lapsed and no upstream budget slot is free; the job is then queued for a refresh, oldest answer first. Zero:
     /// such a read waits for a slot, as before. Counted from the moment the upstream answered. It must cover a whole

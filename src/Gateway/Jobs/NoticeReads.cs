@@ -23,7 +23,7 @@ internal sealed class NoticeReads(ResponseCache cache, MemoryTier memory, Runnin
                 memory.Remove(keys.ForJob(notice.JobId));
                 running.DropLocally(notice.JobId);
                 break;
-            case JobNoticeKind.Stored:
+            case JobNoticeKind.Stored or JobNoticeKind.Revoked:
                 running.MarkTerminalLocally(notice.JobId);
                 break;
             case JobNoticeKind.Response when notice.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status410Gone:

@@ -212,9 +212,18 @@ internal sealed class RunningAnswers(
     {
         if (Enabled)
         {
-            _local.Set(jobId, TerminalEntry, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TerminalMarkLifetime, Size = EntryOverheadBytes });
+            // Never compacted away under memory pressure: a lease on the job's running answer is only as good as this mark.
+            _local.Set(jobId, TerminalEntry, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpirationRelativeToNow = TerminalMarkLifetime,
+                Size = EntryOverheadBytes,
+                Priority = CacheItemPriority.NeverRemove,
+            });
         }
     }
+
+    /// <summary>Whether this process knows the job is terminal (its own read, a notice, a look, a revoked lease).</summary>
+    public bool KnownTerminal(string jobId) => _local.TryGetValue(jobId, out var entry) && entry == TerminalEntry;
 
     /// <summary>The job was deleted, cancelled or purged: forget its answer here and in Redis.</summary>
     public async Task DropAsync(string jobId)

@@ -36,6 +36,12 @@ internal sealed class RedisKeys(IOptions<UpstreamOptions> upstream, IOptions<Red
     /// </summary>
     public RedisKey Running(string jobId) => _instance + "running:" + _prefix + jobId;
 
+    /// <summary>
+    /// The replicas that may give a running job's answer on a lease (<c>Jobs:RunningAnswerLease</c>): a set of
+    /// <c>origin/lease-ms</c>, expiring a second after the last lease taken.
+    /// </summary>
+    public RedisKey RunningHolders(string jobId) => _instance + "running:holders:" + _prefix + jobId;
+
     /// <summary>A team's upstream calls on one UTC day (yyyyMMdd), shared by the replicas.</summary>
     public RedisKey Quota(string team, string day) => _instance + "quota:" + _prefix + team + ":" + day;
 

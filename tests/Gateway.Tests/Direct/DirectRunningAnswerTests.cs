@@ -24,13 +24,16 @@ public sealed class DirectRunningAnswerTests(RedisServer redis)
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    private static readonly Dictionary<string, string?> NoLease = new() { ["Jobs:RunningAnswerLease"] = "00:00:00" };
+
     [Fact]
     public async Task ACompletionAnotherReplicaAnswered_WhoseNoticeNeverCame_EndsTheDirectRunningAnswer()
     {
         // The Completed body is over a notice's 1 MiB and its presigned URL expires too soon to be stored: the replica
         // that reads it tells nobody, and leaves only the terminal mark in Redis. A 30 s window would otherwise keep the
-        // other replica answering Pending for the rest of the test.
-        await using var replicas = await Replicas.StartAsync(redis, 2);
+        // other replica answering Pending for the rest of the test. Without leases, so that nothing but the look can
+        // end it (a lease's holder hears the revoke: RunningAnswerLeaseTests).
+        await using var replicas = await Replicas.StartAsync(redis, 2, NoLease);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var done = false;
         var signedAt = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -71,8 +74,9 @@ public sealed class DirectRunningAnswerTests(RedisServer redis)
     public async Task AJobStoredTerminalInRedis_IsNotAnsweredRunning_ThoughTheMarkIsMissing()
     {
         // As Redis is left when a replica stored the Completed job and its terminal mark was lost (a failover between
-        // the two writes): the stored entry alone is enough to end the direct answer.
-        await using var replicas = await Replicas.StartAsync(redis, 1);
+        // the two writes, and the revoke with them): the stored entry alone is enough to end the direct answer at the
+        // next look, which without leases is the next read's.
+        await using var replicas = await Replicas.StartAsync(redis, 1, NoLease);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var running = Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"Pending"}""");
         var completed = Encoding.UTF8.GetBytes($$$"""{"job_id":"{{{id}}}","status":"Completed","result":{"type":"full","chunks":[]}}""");

@@ -25,6 +25,8 @@ public sealed class OptionsValidationTests
     [InlineData("Jobs__WatchInterval", "00:00:05", "Jobs:WatchInterval")]
     [InlineData("Jobs__PendingFreshness", "00:00:31", "PendingFreshness")]
     [InlineData("Jobs__PendingFreshness", "-00:00:01", "PendingFreshness")]
+    [InlineData("Jobs__RunningAnswerLease", "00:00:05.001", "RunningAnswerLease")]
+    [InlineData("Jobs__RunningAnswerLease", "-00:00:00.001", "RunningAnswerLease")]
     [InlineData("Operations__SampleInterval", "00:00:00", "SampleInterval")]
     [InlineData("Webhooks__Secret", "short", "Secret")]
     [InlineData("Webhooks__SvixSecret", "not-a-svix-secret", "Webhooks:SvixSecret")]

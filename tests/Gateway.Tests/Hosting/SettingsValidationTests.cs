@@ -66,6 +66,7 @@ public sealed class SettingsValidationTests
     [InlineData("ReverseProxy:Routes:extra:Match:Path", "/extra", "ReverseProxy:Routes:extra:Metadata:Scope")]
     [InlineData("Jobs:PendingFreshness", "00:00:31", "Jobs:PendingFreshness")]
     [InlineData("Jobs:PendingFreshness", Malformed, "Jobs:PendingFreshness")]
+    [InlineData("Jobs:RunningAnswerLease", Malformed, "Jobs:RunningAnswerLease")]
     [InlineData("Jobs:MaxWait", "00:00:00", "Jobs:MaxWait")]
     [InlineData("Jobs:MaxWait", Malformed, "Jobs:MaxWait")]
     [InlineData("Jobs:WatchInterval", "00:00:00.001", "Jobs:WatchInterval")]
