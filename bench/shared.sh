@@ -104,6 +104,19 @@ PY
   stop "$gateway_pid"; unset 'pids[-1]'
 done
 
+# One ratio per gateway over all its rounds (summed requests), steadier than any round's on a machine whose speed drifts.
+python3 - "$out/report.md" <<'PY' | tee -a "$out/report.md"
+import sys
+sums = {}
+for line in open(sys.argv[1]):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) == 9 and cells[1].isdigit():
+        hit, shared = sums.get(cells[0], (0, 0))
+        sums[cells[0]] = (hit + int(cells[2].replace(",", "")), shared + int(cells[4].replace(",", "")))
+print()
+print("All rounds, shared ÷ hit over the summed requests: " + ", ".join(f"{mode} {shared / hit:.2f}" for mode, (hit, shared) in sums.items()) + ".")
+PY
+
 report="bench/results/$(date -u +%F)-shared.md"
 [ ! -e "$report" ] || report="bench/results/$(date -u +%F)-shared-$(date -u +%H%M%S).md"
 cp "$out/report.md" "$report"
