@@ -15,8 +15,11 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Direct;
 
 /// <summary>A hit the direct path answers: its response head (in the connection's scratch buffer) and stored body.</summary>
-/// <remarks><see cref="RunningJob"/> names a running job whose answer is sent only once <see cref="DirectHits.ConfirmAsync"/> allows it.</remarks>
-internal readonly record struct DirectAnswer(int HeadLength, ReadOnlyMemory<byte> Body, string Team, long Started, string? RunningJob, KeyMatch Match);
+/// <remarks><see cref="RunningJob"/> names a running job whose answer is sent only once <see cref="DirectHits.ConfirmAsync"/> allows it;
+/// <see cref="StaleAnsweredAt"/> is set for a running answer whose window lapsed: once sent, it is counted and its job
+/// queued for a refresh, as the pipeline does.</remarks>
+internal readonly record struct DirectAnswer(
+    int HeadLength, ReadOnlyMemory<byte> Body, string Team, long Started, string? RunningJob, KeyMatch Match, DateTimeOffset? StaleAnsweredAt = null);
 
 /// <summary>
 /// Decides whether a request head is a cache hit the direct path may answer, with exactly the answer and the
@@ -33,6 +36,7 @@ internal sealed class DirectHits(
     ResponseCache cache,
     RunningAnswers running,
     RunningConfirmations confirmations,
+    JobMisses misses,
     RedisKeys redisKeys,
     RequestAccounting accounting,
     TimeProvider time,
@@ -46,6 +50,7 @@ internal sealed class DirectHits(
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:"u8);
 
     private static readonly byte[] SharedPrefix = Encoding.ASCII.GetBytes(CacheStatusHeader.SharedPrefix);
+    private static readonly byte[] StalePrefix = Encoding.ASCII.GetBytes(CacheStatusHeader.StalePrefix);
 
     private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
 
@@ -98,13 +103,16 @@ internal sealed class DirectHits(
             return false;
         }
 
-        // As the pipeline reads: the terminal copy first, then a running answer within its window.
+        // As the pipeline reads: the terminal copy first, then a running answer within its window, then one past it
+        // when the pipeline would give that at once (JobMisses.AnswersAtOnce).
         var jobId = Encoding.ASCII.GetString(id);
         var now = time.GetUtcNow();
         var writer = new HeadWriter(scratch);
         ReadOnlyMemory<byte> body;
         string? runningJob = null;
-        if (cache.GetLocal(redisKeys.ForJob(jobId)) is { } entry)
+        DateTimeOffset? staleAnsweredAt = null;
+        var jobKey = redisKeys.ForJob(jobId);
+        if (cache.GetLocal(jobKey) is { } entry)
         {
             if (!access.MayRead(claimed, entry.Owner))
             {
@@ -143,6 +151,21 @@ internal sealed class DirectHits(
             writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
             writer.Field("Cache-Status: "u8, SharedPrefix, RunningHeaders.TtlMilliseconds(sharedUntil, now));
         }
+        else if (running.GetLocalStale(jobId) is { Owner: { } staleOwner } stale && access.MayRead(claimed, staleOwner.Team) &&
+            misses.AnswersAtOnce(jobKey, claimed.Team))
+        {
+            // The same confirmation as a shared answer's: a stale answer is never given once any replica answered the
+            // job Completed either.
+            body = stale.Body;
+            runningJob = jobId;
+            staleAnsweredAt = stale.AnsweredAt;
+            var sharedUntil = running.FreshUntil(stale);
+            WriteStart(ref writer, body.Length, stale.ContentType);
+            writer.Field("Age: "u8, RunningHeaders.AgeSeconds(stale.AnsweredAt, now));
+            writer.Line("Cache-Control: no-store"u8);
+            writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
+            writer.Field("Cache-Status: "u8, StalePrefix, RunningHeaders.StaleTtlMilliseconds(sharedUntil, now));
+        }
         else
         {
             return false;
@@ -161,7 +184,7 @@ internal sealed class DirectHits(
             return false;
         }
 
-        answer = new DirectAnswer(writer.Length, body, claimed.Team, started, runningJob, match);
+        answer = new DirectAnswer(writer.Length, body, claimed.Team, started, runningJob, match, staleAnsweredAt);
 
         // Last, once nothing else can turn the hit away: the front door's token is then spent only on an answer sent.
         return runningJob is not null || Admit(answer);
@@ -171,8 +194,25 @@ internal sealed class DirectHits(
     /// For a running answer: whether it may be sent, once Redis confirms the job is still running everywhere and the
     /// front door admits it; if not, the pipeline answers the request as it always has.
     /// </summary>
-    public async ValueTask<bool> ConfirmAsync(DirectAnswer answer) =>
-        answer.RunningJob is null || (await confirmations.ConfirmAsync(answer.RunningJob) && Admit(answer));
+    public async ValueTask<bool> ConfirmAsync(DirectAnswer answer)
+    {
+        if (answer.RunningJob is not { } jobId)
+        {
+            return true;
+        }
+
+        if (!await confirmations.ConfirmAsync(jobId) || !Admit(answer))
+        {
+            return false;
+        }
+
+        if (answer.StaleAnsweredAt is { } answeredAt)
+        {
+            misses.ServedStale(jobId, redisKeys.ForJob(jobId), answer.Team, answeredAt);
+        }
+
+        return true;
+    }
 
     private bool Admit(in DirectAnswer answer) => frontDoor.Admit(answer.Match, Scope.JobsRead).Admitted;
 

@@ -20,9 +20,7 @@ internal static class CacheStatusHeader
     {
         if (read.Outcome == CacheOutcome.Stale)
         {
-            // Negative: how long ago, in milliseconds, the answer stopped being fresh.
-            var past = Math.Max(0, (long)(now - (read.SharedUntil ?? now)).TotalMilliseconds);
-            return StalePrefix + (-past).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return StalePrefix + RunningHeaders.StaleTtlMilliseconds(read.SharedUntil ?? now, now).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (read.Outcome == CacheOutcome.Shared)

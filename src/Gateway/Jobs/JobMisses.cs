@@ -56,20 +56,12 @@ internal sealed class JobMisses(
 
         // A team known to be out of quota neither starts nor joins a flight: its refusal must not become the answer
         // of another team's callers collapsed onto the same read.
-        if (quotas.View(team) is { Remaining: 0 })
+        if (OutOfQuota(team))
         {
             return JobRead.Failed(UpstreamFailure.QuotaExceeded, cache.IsAvailable);
         }
 
-        // A plain read of a running job whose window lapsed never queues for the budget while an answer exists. A fetch
-        // of the job already under way for a plain miss is joined: it took a slot (or waits on another replica's
-        // fetch) and answers within a round trip, fresh. Otherwise, with no slot free now, or with a refresh of the job
-        // queued or under way behind a stale answer, the read gets the freshest answer there is at once (stale, if
-        // nothing newer) and the job is queued for one refresh (RefreshQueue: oldest answer first). Only a job with no
-        // answer anywhere waits.
-        var refreshing = refreshes.Holds(key);
-        if (!fresh && running.Enabled && (refreshing || !_flights.IsFlying(key)) && (refreshing || !budget.JobPollSlotFree) &&
-            await AnswerWithoutWaitingAsync(jobId, key, team) is { } answered)
+        if (!fresh && AtOnce(key) && await AnswerWithoutWaitingAsync(jobId, key, team) is { } answered)
         {
             return answered;
         }
@@ -97,6 +89,34 @@ internal sealed class JobMisses(
         return read with { Collapsed = true, Outcome = outcome };
     }
 
+    /// <summary>
+    /// Whether a plain read of the job, its window lapsed, is answered at once with the answer there is rather than made
+    /// to wait: the one rule for the pipeline and the direct path (which gives such an answer only when it would be
+    /// stale). A team known to be out of quota is refused instead.
+    /// </summary>
+    public bool AnswersAtOnce(string key, string team) => !OutOfQuota(team) && AtOnce(key);
+
+    /// <summary>A stale answer was given (here, or on the direct path): counted, and its job queued for one refresh.</summary>
+    public void ServedStale(string jobId, string key, string team, DateTimeOffset answeredAt)
+    {
+        metrics.StaleAnswer(team, answeredAt);
+        refreshes.Enqueue(key, answeredAt, () => RefreshAsync(jobId, key, team, answeredAt));
+    }
+
+    private bool OutOfQuota(string team) => quotas.View(team) is { Remaining: 0 };
+
+    // A plain read of a running job whose window lapsed never queues for the budget while an answer exists. A fetch
+    // of the job already under way for a plain miss is joined: it took a slot (or waits on another replica's fetch)
+    // and answers within a round trip, fresh. Otherwise, with no slot free now, or with a refresh of the job queued or
+    // under way behind a stale answer, the read gets the freshest answer there is at once (stale, if nothing newer)
+    // and the job is queued for one refresh (RefreshQueue: oldest answer first). Only a job with no answer anywhere
+    // waits.
+    private bool AtOnce(string key)
+    {
+        var refreshing = refreshes.Holds(key);
+        return running.Enabled && (refreshing || !_flights.IsFlying(key)) && (refreshing || !budget.JobPollSlotFree);
+    }
+
     // The freshest answer there is, at once: shared if fresh, else stale with the job queued for one refresh; null
     // when the job has no answer anywhere (or is known to be terminal).
     private async ValueTask<JobRead?> AnswerWithoutWaitingAsync(string jobId, string key, string team)
@@ -112,8 +132,7 @@ internal sealed class JobMisses(
             return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Shared, cache.IsAvailable);
         }
 
-        metrics.StaleAnswer(team, answer.AnsweredAt);
-        refreshes.Enqueue(key, answer.AnsweredAt, () => RefreshAsync(jobId, key, team, answer.AnsweredAt));
+        ServedStale(jobId, key, team, answer.AnsweredAt);
         return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
     }
 

@@ -87,8 +87,21 @@ internal sealed class RunningAnswers(
             return (fresh, false);
         }
 
+        return latest is not null && ServableStale(latest) ? (latest, true) : null;
+    }
+
+    /// <summary>
+    /// This process's own answer once its window has lapsed, if it may still be served stale and the job is not known to
+    /// be terminal: what the direct path gives stale, with no look at Redis for a newer one (other replicas' refreshes
+    /// reach it by notice).
+    /// </summary>
+    public RunningAnswer? GetLocalStale(string jobId) =>
+        Enabled && _local.TryGetValue(jobId, out var entry) && entry is RunningAnswer answer && !IsFresh(answer) && ServableStale(answer) ? answer : null;
+
+    private bool ServableStale(RunningAnswer answer)
+    {
         var limit = jobs.Value.StaleRunningAnswers;
-        return limit > TimeSpan.Zero && latest is not null && latest.AnsweredAt + limit > time.GetUtcNow() ? (latest, true) : null;
+        return limit > TimeSpan.Zero && answer.AnsweredAt + limit > time.GetUtcNow();
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ internal static class RunningHeaders
     /// </summary>
     public static long TtlMilliseconds(DateTimeOffset sharedUntil, DateTimeOffset now) => Math.Max(0, (long)(sharedUntil - now).TotalMilliseconds);
 
+    /// <summary>A stale answer's <c>Cache-Status</c> ttl: minus the milliseconds since its window ended (RFC 9211).</summary>
+    public static long StaleTtlMilliseconds(DateTimeOffset sharedUntil, DateTimeOffset now) => -Math.Max(0, (long)(now - sharedUntil).TotalMilliseconds);
+
     /// <summary><c>Retry-After</c>: whole seconds until a newer answer can exist, at least 1.</summary>
     public static long RetryAfterSeconds(DateTimeOffset sharedUntil, DateTimeOffset now) => Math.Max(1, (long)Math.Ceiling((sharedUntil - now).TotalSeconds));
 

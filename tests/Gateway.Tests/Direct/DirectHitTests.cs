@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Direct;
@@ -452,6 +455,60 @@ public sealed class DirectHitClockTests(DirectHitClockTests.ClockedGateways fixt
         }
 
         Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task RunningJob_PastItsWindow_WithNoSlotFree_IsServedStaleDirectly_AsTheKestrelPathServesIt_AndRefreshedBehindIt()
+    {
+        NextUpstreamSlot();
+        var id = "pending-" + Guid.NewGuid().ToString("N");
+        var request = WireConnection.Request("GET", "/job/" + id, DirectTeams.QuotaKey);
+        using var directAnswers = new MetricCollector<long>(
+            fixture.Direct.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        await using var viaKestrel = await fixture.Reference.ConnectAsync();
+        await using var direct = await fixture.Direct.ConnectAsync();
+        var both = new[] { (fixture.Reference, viaKestrel), (fixture.Direct, direct) };
+        foreach (var (_, connection) in both)
+        {
+            await connection.SendAsync(request);
+            Assert.Equal("Gateway; fwd=uri-miss", (await connection.ReadResponseAsync()).Header("Cache-Status"));
+        }
+
+        // The 1 s window lapses and each gateway's one-slot bucket refills; another job's read then takes the slot.
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(1500));
+        foreach (var gateway in fixture.Both)
+        {
+            using var client = gateway.Factory.CreateClient(DirectTeams.QuotaKey);
+            using var other = await client.GetAsync("/job/pending-" + Guid.NewGuid().ToString("N"), TestContext.Current.CancellationToken);
+            Assert.Equal("Gateway; fwd=uri-miss", other.Header("Cache-Status"));
+        }
+
+        var answers = new Dictionary<GatewayHost, WireResponse>();
+        foreach (var (gateway, connection) in both)
+        {
+            await connection.SendAsync(request);
+            answers[gateway] = await connection.ReadResponseAsync();
+        }
+
+        var (reference, stale) = (answers[fixture.Reference], answers[fixture.Direct]);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+        Assert.Equal("1", stale.Header("Age"));
+        Assert.Equal("1", stale.Header("Retry-After"));
+        Assert.Equal("no-store", stale.Header("Cache-Control"));
+        Parity.AssertSameAnswer(reference, stale);
+        Assert.Equal(InOrder(reference), InOrder(stale));
+        await Eventually.Until(() => directAnswers.GetMeasurementSnapshot().Sum(static m => m.Value) == 1, because: "the stale answer was direct");
+
+        // Each gateway queued one refresh behind its stale answer; it waits for a slot, and nobody waits with it.
+        foreach (var gateway in fixture.Both)
+        {
+            var key = gateway.Factory.Services.GetRequiredService<global::Gateway.Redis.RedisKeys>().ForJob(id);
+            Assert.True(gateway.Factory.Services.GetRequiredService<global::Gateway.Jobs.RefreshQueue>().Holds(key));
+        }
+
+        Assert.Equal(2, fixture.Upstream.Requests.CountForJob(id));
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.Until(() => fixture.Upstream.Requests.CountForJob(id) == 4, because: "each gateway refreshed the job behind its stale answer");
     }
 
     private static int Remaining(WireResponse response) =>

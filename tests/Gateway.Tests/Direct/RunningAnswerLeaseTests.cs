@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Ownership;
 using Gateway.Redis;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -158,6 +159,106 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         Assert.Equal(completed, after.Body);
         Assert.Equal(2, upstream.Requests.CountForJob(id));
         Assert.DoesNotContain(notified.Factory.Logs.GetSnapshot(), static l => l.Id.Name == "LeaseLapsed");
+    }
+
+    [Fact]
+    public async Task AStaleAnswer_IsNotGivenDirectly_OnceRedisHasTheTerminalMark()
+    {
+        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings(lease: "00:00:00.250");
+        settings["Jobs:PendingFreshness"] = "00:00:03";
+        settings["Jobs:StaleRunningAnswers"] = "00:00:30";
+        settings["Upstream:JobPollsPerSecond"] = "2";
+        await using var host = GatewayHost.Start(upstream, settings, clock, redis.ConnectionString);
+        using var direct = new MetricCollector<long>(
+            host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        var id = "pending-" + Guid.NewGuid().ToString("N");
+        await using var polling = await host.ConnectAsync();
+        var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
+        await polling.SendAsync(request);
+        Assert.Equal("Gateway; fwd=uri-miss", (await polling.ReadResponseAsync()).Header("Cache-Status"));
+
+        // The window and the lease lapse, and the bucket refills; another job's read takes the slot. Another replica
+        // then learns the job finished, and its revoke never comes: only the mark in Redis says so.
+        clock.Advance(TimeSpan.FromMilliseconds(3500));
+        using (var client = host.Factory.CreateClient(GatewayFactory.TeamAKey))
+        {
+            using var other = await client.GetAsync("/job/pending-" + Guid.NewGuid().ToString("N"), Cancel);
+            Assert.Equal("Gateway; fwd=uri-miss", other.Header("Cache-Status"));
+        }
+
+        var keys = host.Factory.Services.GetRequiredService<RedisKeys>();
+        await redis.SendAsync("SET", keys.Running(id).ToString(), "T", "PX", "60000");
+        Assert.NotNull(host.Factory.Services.GetRequiredService<RunningAnswers>().GetLocalStale(id));
+
+        // The pipeline then reads the job afresh, once a slot comes.
+        await polling.SendAsync(request);
+        var read = polling.ReadResponseAsync();
+        await Eventually.Until(() =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            return read.IsCompleted;
+        });
+
+        Assert.Equal("Gateway; fwd=uri-miss", (await read).Header("Cache-Status"));
+        Assert.Equal(0, direct.GetMeasurementSnapshot().Sum(static m => m.Value));
+        Assert.Equal(2, upstream.Requests.CountForJob(id));
+    }
+
+    [Fact]
+    public async Task AnotherTeamsStaleAnswer_IsAnsweredAsUnknown_AndQueuesNoRefresh_WhileItsOwnerGetsItDirectly()
+    {
+        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings(lease: "00:00:00.250");
+        settings["Jobs:PendingFreshness"] = "00:00:03";
+        settings["Jobs:StaleRunningAnswers"] = "00:00:30";
+        settings["Upstream:JobPollsPerSecond"] = "2";
+        settings["Jobs:UnownedJobs"] = null;
+        await using var host = GatewayHost.Start(upstream, settings, clock, redis.ConnectionString);
+        using var direct = new MetricCollector<long>(
+            host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        // Team A's, as if created through another replica: the stand-in's built-in running jobs, recorded as A's.
+        var (id, other) = ("pending-" + Guid.NewGuid().ToString("N"), "pending-" + Guid.NewGuid().ToString("N"));
+        var ledger = host.Factory.Services.GetRequiredService<OwnershipLedger>();
+        foreach (var job in new[] { id, other })
+        {
+            await ledger.RecordAsync(OwnedKind.Job, job, new Owner("team-a", "k", "parse_async", clock.GetUtcNow()));
+        }
+
+        using var creator = host.Factory.CreateClient(GatewayFactory.TeamAKey);
+        await using var owner = await host.ConnectAsync();
+        var mine = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
+        await owner.SendAsync(mine);
+        Assert.Equal("Gateway; fwd=uri-miss", (await owner.ReadResponseAsync()).Header("Cache-Status"));
+
+        // The window lapses, the bucket refills, and team A's other job takes the slot: a stale answer is what there is.
+        clock.Advance(TimeSpan.FromMilliseconds(3500));
+        using (var taken = await creator.GetAsync("/job/" + other, Cancel))
+        {
+            Assert.Equal("Gateway; fwd=uri-miss", taken.Header("Cache-Status"));
+        }
+
+        var reads = upstream.Requests.CountForJob(id);
+        await using var stranger = await host.ConnectAsync();
+        foreach (var request in new[] { WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamBKey), WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamBKey, "Accept-Encoding: gzip") })
+        {
+            await stranger.SendAsync(request);
+            var refused = await stranger.ReadResponseAsync();
+            Assert.Equal(404, refused.Status);
+            Assert.Null(refused.Header("Age"));
+        }
+
+        var key = host.Factory.Services.GetRequiredService<RedisKeys>().ForJob(id);
+        Assert.False(host.Factory.Services.GetRequiredService<RefreshQueue>().Holds(key));
+        Assert.Equal(0, direct.GetMeasurementSnapshot().Sum(static m => m.Value));
+
+        await owner.SendAsync(mine);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", (await owner.ReadResponseAsync()).Header("Cache-Status"));
+        await Eventually.Until(() => direct.GetMeasurementSnapshot().Sum(static m => m.Value) == 1, because: "the owner's stale answer was direct");
+        Assert.True(host.Factory.Services.GetRequiredService<RefreshQueue>().Holds(key));
+        Assert.Equal(reads, upstream.Requests.CountForJob(id));
     }
 
     private static Dictionary<string, string?> Settings(string lease, string? instance = null) => new()
