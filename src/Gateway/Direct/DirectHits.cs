@@ -144,12 +144,7 @@ internal sealed class DirectHits(
             // (ConfirmAsync): the head is built now, the answer sent after that look.
             body = shared.Body;
             runningJob = jobId;
-            var sharedUntil = running.FreshUntil(shared);
-            WriteStart(ref writer, body.Length, shared.ContentType);
-            writer.Field("Age: "u8, RunningHeaders.AgeSeconds(shared.AnsweredAt, now));
-            writer.Line("Cache-Control: no-store"u8);
-            writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
-            writer.Field("Cache-Status: "u8, SharedPrefix, RunningHeaders.TtlMilliseconds(sharedUntil, now));
+            WriteRunning(ref writer, shared, stale: false, now);
         }
         else if (running.GetLocalStale(jobId) is { Owner: { } staleOwner } stale && access.MayRead(claimed, staleOwner.Team) &&
             misses.AnswersAtOnce(jobKey, claimed.Team))
@@ -159,12 +154,7 @@ internal sealed class DirectHits(
             body = stale.Body;
             runningJob = jobId;
             staleAnsweredAt = stale.AnsweredAt;
-            var sharedUntil = running.FreshUntil(stale);
-            WriteStart(ref writer, body.Length, stale.ContentType);
-            writer.Field("Age: "u8, RunningHeaders.AgeSeconds(stale.AnsweredAt, now));
-            writer.Line("Cache-Control: no-store"u8);
-            writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
-            writer.Field("Cache-Status: "u8, StalePrefix, RunningHeaders.StaleTtlMilliseconds(sharedUntil, now));
+            WriteRunning(ref writer, stale, stale: true, now);
         }
         else
         {
@@ -231,6 +221,18 @@ internal sealed class DirectHits(
         {
             writer.Line("Server: Kestrel"u8);
         }
+    }
+
+    // A running answer's head, fresh or stale, with the headers JobResponseResult writes, in Kestrel's order.
+    private void WriteRunning(ref HeadWriter writer, RunningAnswer answer, bool stale, DateTimeOffset now)
+    {
+        var sharedUntil = running.FreshUntil(answer);
+        WriteStart(ref writer, answer.Body.Length, answer.ContentType);
+        writer.Field("Age: "u8, RunningHeaders.AgeSeconds(answer.AnsweredAt, now));
+        writer.Line("Cache-Control: no-store"u8);
+        writer.Field("Retry-After: "u8, RunningHeaders.RetryAfterSeconds(sharedUntil, now));
+        writer.Field("Cache-Status: "u8, stale ? StalePrefix : SharedPrefix,
+            stale ? RunningHeaders.StaleTtlMilliseconds(sharedUntil, now) : RunningHeaders.TtlMilliseconds(sharedUntil, now));
     }
 
     /// <summary>Counts a sent hit through the same accounting as the pipeline's answers.</summary>

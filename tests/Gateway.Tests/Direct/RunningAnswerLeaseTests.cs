@@ -48,16 +48,16 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         var registrations = await CallsAsync(own, "sadd");
         var looks = await CallsAsync(own, "exists");
 
-        await ReadSharedAsync(polling, request, running, times: 20);
+        await polling.ReadSharedAsync(request, running, times: 20);
         Assert.Equal(registrations + 1, await CallsAsync(own, "sadd"));
         Assert.Equal(looks + 1, await CallsAsync(own, "exists"));
 
         // A millisecond short of the lease, still none; at its end, the next read looks again.
         clock.Advance(TimeSpan.FromMilliseconds(999));
-        await ReadSharedAsync(polling, request, running, times: 5);
+        await polling.ReadSharedAsync(request, running, times: 5);
         Assert.Equal(registrations + 1, await CallsAsync(own, "sadd"));
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await ReadSharedAsync(polling, request, running, times: 5);
+        await polling.ReadSharedAsync(request, running, times: 5);
         Assert.Equal(registrations + 2, await CallsAsync(own, "sadd"));
         Assert.Equal(looks + 2, await CallsAsync(own, "exists"));
 
@@ -68,55 +68,31 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
     [Fact]
     public async Task AHolderThatNeverSaysItStopped_HoldsBackTheCompletion_UntilItsLeaseLapsed()
     {
-        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = GatewayHost.Start(upstream, Settings(lease: "00:00:00.250"), clock, redis.ConnectionString);
-        var services = host.Factory.Services;
-        var keys = services.GetRequiredService<RedisKeys>();
-        await using var test = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var database = test.GetDatabase();
-        var id = "lease-" + Guid.NewGuid().ToString("N");
-
         // Two replicas registered as holders, one with a 2 s lease that died, one with a 500 ms lease that answers.
         var (silent, answering) = (Guid.NewGuid(), Guid.NewGuid());
-        await database.SetAddAsync(keys.RunningHolders(id), [$"{silent:N}/2000", $"{answering:N}/500"]);
-        var revoke = await ListenForRevokeAsync(test, keys, id);
-
-        var ending = services.GetRequiredService<RunningConfirmations>().EndAsync(id);
-        var revoker = await revoke.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
-        Assert.Equal(services.GetRequiredService<JobNotices>().Origin, revoker);
-        Assert.Equal("T", (string?)await database.StringGetAsync(keys.Running(id)));
-        await test.GetSubscriber().PublishAsync(keys.NoticeChannel, JobNotice.Release(id, revoker).Serialize(answering));
+        await using var revoking = await Revoking.StartAsync(redis, (silent, 2000), (answering, 500));
+        Assert.Equal(revoking.Host.Factory.Services.GetRequiredService<JobNotices>().Origin, revoking.Revoker);
+        Assert.Equal("T", (string?)await revoking.Test.GetDatabase().StringGetAsync(revoking.Keys.Running(revoking.Id)));
+        await revoking.ReleaseAsync(answering);
 
         // The silent holder's lease is the longer, so it is the one waited out, and a little more for the clocks.
-        clock.Advance(TimeSpan.FromMilliseconds(2000));
-        Assert.False(ending.IsCompleted);
-        clock.Advance(TimeSpan.FromMilliseconds(10));
-        await ending.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
-        Assert.Contains(host.Factory.Logs.GetSnapshot(), static l => l.Id.Name == "LeaseLapsed");
+        revoking.Clock.Advance(TimeSpan.FromMilliseconds(2000));
+        Assert.False(revoking.Ending.IsCompleted);
+        revoking.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        await revoking.Ending.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+        Assert.Contains(revoking.Host.Factory.Logs.GetSnapshot(), static l => l.Id.Name == "LeaseLapsed");
     }
 
     [Fact]
     public async Task HoldersThatSayTheyStopped_EndTheWait_WithoutTheirLeasesLapsing()
     {
-        await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = GatewayHost.Start(upstream, Settings(lease: "00:00:00.250"), clock, redis.ConnectionString);
-        var services = host.Factory.Services;
-        var keys = services.GetRequiredService<RedisKeys>();
-        await using var test = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var id = "lease-" + Guid.NewGuid().ToString("N");
-        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
-        await test.GetDatabase().SetAddAsync(keys.RunningHolders(id), [$"{first:N}/5000", $"{second:N}/5000"]);
-        var revoke = await ListenForRevokeAsync(test, keys, id);
-
         // The clock never moves: only the holders' answers can end the wait.
-        var ending = services.GetRequiredService<RunningConfirmations>().EndAsync(id);
-        var revoker = await revoke.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
-        await test.GetSubscriber().PublishAsync(keys.NoticeChannel, JobNotice.Release(id, revoker).Serialize(first));
-        await test.GetSubscriber().PublishAsync(keys.NoticeChannel, JobNotice.Release(id, revoker).Serialize(second));
-        await ending.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
-        Assert.DoesNotContain(host.Factory.Logs.GetSnapshot(), static l => l.Id.Name == "LeaseLapsed");
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        await using var revoking = await Revoking.StartAsync(redis, (first, 5000), (second, 5000));
+        await revoking.ReleaseAsync(first);
+        await revoking.ReleaseAsync(second);
+        await revoking.Ending.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+        Assert.DoesNotContain(revoking.Host.Factory.Logs.GetSnapshot(), static l => l.Id.Name == "LeaseLapsed");
     }
 
     [Fact]
@@ -140,7 +116,7 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
         await polling.SendAsync(request);
         Assert.Equal("Gateway; fwd=uri-miss", (await polling.ReadResponseAsync()).Header("Cache-Status"));
-        await ReadSharedAsync(polling, request, running, times: 3);
+        await polling.ReadSharedAsync(request, running, times: 3);
         var keys = holder.Factory.Services.GetRequiredService<RedisKeys>();
         await using var test = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         Assert.Equal(1, await test.GetDatabase().SetLengthAsync(keys.RunningHolders(id)));
@@ -272,18 +248,62 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
     private static string Instance(GatewayHost host) =>
         host.Factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.InstanceName;
 
-    // The origin of the first revoke of the job published on the deployment's notice channel.
-    private static async Task<Task<Guid>> ListenForRevokeAsync(ConnectionMultiplexer connection, RedisKeys keys, string id)
+    /// <summary>
+    /// One gateway on a fake clock ending a job whose holders the test registered itself (as replicas that registered
+    /// and then answer, or not): started, and its revoke heard on the notice channel.
+    /// </summary>
+    private sealed class Revoking : IAsyncDisposable
     {
-        var revoked = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await connection.GetSubscriber().SubscribeAsync(keys.NoticeChannel, (_, message) =>
+        private StandInServer _upstream = null!;
+
+        public GatewayHost Host { get; private set; } = null!;
+
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        public RedisKeys Keys { get; private set; } = null!;
+
+        public ConnectionMultiplexer Test { get; private set; } = null!;
+
+        public string Id { get; } = "lease-" + Guid.NewGuid().ToString("N");
+
+        /// <summary>The gateway's <c>EndAsync</c> of the job, under way.</summary>
+        public Task Ending { get; private set; } = null!;
+
+        /// <summary>The origin the revoke came from.</summary>
+        public Guid Revoker { get; private set; }
+
+        public static async Task<Revoking> StartAsync(RedisServer redis, params (Guid Origin, int LeaseMs)[] holders)
         {
-            if (JobNotice.Deserialize((ReadOnlyMemory<byte>)message) is { Notice: { Kind: JobNoticeKind.Revoked } notice, Origin: var origin } && notice.JobId == id)
+            var revoking = new Revoking { _upstream = await StandInServer.StartAsync(cancellationToken: Cancel) };
+            revoking.Host = GatewayHost.Start(revoking._upstream, Settings(lease: "00:00:00.250"), revoking.Clock, redis.ConnectionString);
+            revoking.Keys = revoking.Host.Factory.Services.GetRequiredService<RedisKeys>();
+            revoking.Test = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+            await revoking.Test.GetDatabase().SetAddAsync(
+                revoking.Keys.RunningHolders(revoking.Id), [.. holders.Select(static h => (RedisValue)$"{h.Origin:N}/{h.LeaseMs}")]);
+
+            var revoked = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await revoking.Test.GetSubscriber().SubscribeAsync(revoking.Keys.NoticeChannel, (_, message) =>
             {
-                revoked.TrySetResult(origin);
-            }
-        });
-        return revoked.Task;
+                if (JobNotice.Deserialize((ReadOnlyMemory<byte>)message) is { Notice: { Kind: JobNoticeKind.Revoked } notice, Origin: var origin } && notice.JobId == revoking.Id)
+                {
+                    revoked.TrySetResult(origin);
+                }
+            });
+            revoking.Ending = revoking.Host.Factory.Services.GetRequiredService<RunningConfirmations>().EndAsync(revoking.Id);
+            revoking.Revoker = await revoked.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+            return revoking;
+        }
+
+        /// <summary>What a holder that marked the job terminal publishes.</summary>
+        public Task<long> ReleaseAsync(Guid holder) =>
+            Test.GetSubscriber().PublishAsync(Keys.NoticeChannel, JobNotice.Release(Id, Revoker).Serialize(holder));
+
+        public async ValueTask DisposeAsync()
+        {
+            await Test.DisposeAsync();
+            await Host.DisposeAsync();
+            await _upstream.DisposeAsync();
+        }
     }
 
     private static async Task<long> CallsAsync(RedisServer server, string command)
@@ -291,16 +311,5 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         var stats = await server.SendAsync("INFO", "commandstats");
         var line = stats.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_" + command + ":calls=", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(':')[1].Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
-    }
-
-    private static async Task ReadSharedAsync(WireConnection polling, string request, byte[] running, int times)
-    {
-        for (var i = 0; i < times; i++)
-        {
-            await polling.SendAsync(request);
-            var shared = await polling.ReadResponseAsync();
-            Assert.StartsWith("Gateway; hit; ttl=", shared.Header("Cache-Status"), StringComparison.Ordinal);
-            Assert.Equal(running, shared.Body);
-        }
     }
 }
