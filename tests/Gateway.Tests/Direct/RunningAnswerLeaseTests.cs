@@ -35,8 +35,7 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = GatewayHost.Start(upstream, Settings(lease: "00:00:01"), clock, own.ConnectionString);
-        using var direct = new MetricCollector<long>(
-            host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        using var direct = DirectAnswers(host);
         var id = "scripted-" + Guid.NewGuid().ToString("N");
         var running = Encoding.UTF8.GetBytes($$"""{"job_id":"{{id}}","status":"Pending"}""");
         upstream.Script.Respond(id, 200, running);
@@ -142,13 +141,8 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
     {
         await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var settings = Settings(lease: "00:00:00.250");
-        settings["Jobs:PendingFreshness"] = "00:00:03";
-        settings["Jobs:StaleRunningAnswers"] = "00:00:30";
-        settings["Upstream:JobPollsPerSecond"] = "2";
-        await using var host = GatewayHost.Start(upstream, settings, clock, redis.ConnectionString);
-        using var direct = new MetricCollector<long>(
-            host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        await using var host = GatewayHost.Start(upstream, StaleSettings(), clock, redis.ConnectionString);
+        using var direct = DirectAnswers(host);
         var id = "pending-" + Guid.NewGuid().ToString("N");
         await using var polling = await host.ConnectAsync();
         var request = WireConnection.Request("GET", "/job/" + id, GatewayFactory.TeamAKey);
@@ -187,14 +181,10 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
     {
         await using var upstream = await StandInServer.StartAsync(cancellationToken: Cancel);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var settings = Settings(lease: "00:00:00.250");
-        settings["Jobs:PendingFreshness"] = "00:00:03";
-        settings["Jobs:StaleRunningAnswers"] = "00:00:30";
-        settings["Upstream:JobPollsPerSecond"] = "2";
+        var settings = StaleSettings();
         settings["Jobs:UnownedJobs"] = null;
         await using var host = GatewayHost.Start(upstream, settings, clock, redis.ConnectionString);
-        using var direct = new MetricCollector<long>(
-            host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
+        using var direct = DirectAnswers(host);
         // Team A's, as if created through another replica: the stand-in's built-in running jobs, recorded as A's.
         var (id, other) = ("pending-" + Guid.NewGuid().ToString("N"), "pending-" + Guid.NewGuid().ToString("N"));
         var ledger = host.Factory.Services.GetRequiredService<OwnershipLedger>();
@@ -236,6 +226,19 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
         Assert.True(host.Factory.Services.GetRequiredService<RefreshQueue>().Holds(key));
         Assert.Equal(reads, upstream.Requests.CountForJob(id));
     }
+
+    // A 3 s window, answers served stale for 30 s, and two job polls a second: one read empties the bucket.
+    private static Dictionary<string, string?> StaleSettings()
+    {
+        var settings = Settings(lease: "00:00:00.250");
+        settings["Jobs:PendingFreshness"] = "00:00:03";
+        settings["Jobs:StaleRunningAnswers"] = "00:00:30";
+        settings["Upstream:JobPollsPerSecond"] = "2";
+        return settings;
+    }
+
+    private static MetricCollector<long> DirectAnswers(GatewayHost host) =>
+        new(host.Factory.Services.GetRequiredService<IMeterFactory>(), global::Gateway.Telemetry.GatewayMetrics.MeterName, "gateway.direct.hits");
 
     private static Dictionary<string, string?> Settings(string lease, string? instance = null) => new()
     {
