@@ -29,18 +29,19 @@ internal sealed class ReplicaRing(Func<bool> redisReachable)
             return true;
         }
 
-        var best = Me;
-        var bestScore = Score(Me, key);
+        // This replica is among the members, so it is scored with them.
+        string? best = null;
+        var bestScore = 0UL;
         foreach (var member in members)
         {
             var score = Score(member, key);
-            if (score > bestScore || (score == bestScore && string.CompareOrdinal(member, best) > 0))
+            if (best is null || score > bestScore || (score == bestScore && string.CompareOrdinal(member, best) > 0))
             {
                 (best, bestScore) = (member, score);
             }
         }
 
-        return ReferenceEquals(best, Me);
+        return string.Equals(best, Me, StringComparison.Ordinal);
     }
 
     // FNV-1a over both strings, then a 64-bit finaliser (splitmix64's) so that near keys score far apart. Stable across

@@ -12,6 +12,6 @@ internal static partial class JobLog
     [LoggerMessage(WatchFailedId, LogLevel.Error, "Watching job {JobId} failed; its waiters get the latest state when their wait ends", EventName = "WatchFailed")]
     public static partial void WatchFailed(this ILogger logger, string jobId, Exception exception);
 
-    [LoggerMessage(LeaseLapsedId, LogLevel.Warning, "Job {JobId} finished; {Holders} replicas held a lease on its running answer and not all said they gave it up, so its completion waited for the leases to lapse", EventName = "LeaseLapsed")]
+    [LoggerMessage(LeaseLapsedId, LogLevel.Warning, "Job {JobId} finished; {Holders} replicas (this one among them, if it held one) had registered a lease on its running answer and not every other one said it gave it up, so its completion waited for the leases to lapse", EventName = "LeaseLapsed")]
     public static partial void LeaseLapsed(this ILogger logger, string jobId, int holders);
 }

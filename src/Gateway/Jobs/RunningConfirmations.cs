@@ -90,7 +90,8 @@ internal sealed class RunningConfirmations(
         var holders = new Dictionary<Guid, TimeSpan>();
         foreach (var member in members)
         {
-            if (Holder.TryParse(member.ToString()) is { } holder && holder.Origin != notices.Origin)
+            // This process among them too: RevokeAsync waits on the others only.
+            if (Holder.TryParse(member.ToString()) is { } holder)
             {
                 holders[holder.Origin] = holders.TryGetValue(holder.Origin, out var seen) && seen > holder.Lease ? seen : holder.Lease;
             }
