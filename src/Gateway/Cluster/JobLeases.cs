@@ -43,6 +43,10 @@ internal sealed class JobLeases(SharedRedis redis, RedisKeys keys)
             async database => await database.LockTakeAsync(keys.Lease(kind, jobId), _holder, duration) ? LeaseOutcome.Taken : LeaseOutcome.Held,
             null) ?? LeaseOutcome.Unavailable;
 
+    /// <summary>Whether any replica (this one included) holds the lease now; false when Redis cannot say.</summary>
+    public async Task<bool> HeldAsync(string kind, string jobId) =>
+        await redis.TryAsync(database => database.KeyExistsAsync(keys.Lease(kind, jobId)), false);
+
     /// <summary>Gives the lease back early; a lease that was lost meanwhile (it expired) is left to its new holder.</summary>
     /// <remarks>One that cannot be given back (Redis away) expires by itself.</remarks>
     public Task ReleaseAsync(string kind, string jobId) =>

@@ -31,11 +31,14 @@ internal sealed class JobFetch(
     TimeProvider time,
     ILogger<JobFetch> logger)
 {
-    /// <param name="urgent">A read a completion webhook prompted: its budget slot comes before those of queued reads.</param>
-    public async Task<JobRead> FetchAsync(string jobId, string team, bool urgent = false)
+    /// <param name="lane">
+    /// Where the read waits for its budget slot: a completion webhook's before every queued read, a refresh behind an
+    /// answer already given after them all.
+    /// </param>
+    public async Task<JobRead> FetchAsync(string jobId, string team, BudgetLane lane = BudgetLane.Caller)
     {
         var cacheAvailable = cache.IsAvailable;
-        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None, urgent))
+        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None, lane))
         {
             return JobRead.Failed(UpstreamFailure.BudgetExhausted, cacheAvailable);
         }

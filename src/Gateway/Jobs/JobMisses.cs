@@ -142,8 +142,12 @@ internal sealed class JobMisses(
     {
         try
         {
-            // Queued behind an answer given at servedAt: another replica may have read the job since, and shared it.
-            if (await running.RefreshedSinceAsync(jobId, servedAt))
+            // Queued behind an answer given at servedAt: another replica may have read the job since, and shared it, or
+            // be reading it now (it holds the fetch lease), and its notice will bring the answer. Either way this refresh
+            // gives way at once rather than wait on that replica with one of this replica's refresh slots. Both looks
+            // in one round trip.
+            var holder = leases.HeldAsync(JobLeases.Fetch, jobId);
+            if (await running.RefreshedSinceAsync(jobId, servedAt) | await holder)
             {
                 return;
             }
@@ -162,7 +166,9 @@ internal sealed class JobMisses(
         metrics.StaleRefreshInFlight(+1);
         try
         {
-            return await FlyAsync(jobId, key, team, fresh: false);
+            // Nobody waits on a refresh: its budget slot comes after every caller's, so first reads of jobs with no
+            // answer anywhere never queue behind the refreshes of jobs that have one.
+            return await FlyAsync(jobId, key, team, fresh: false, BudgetLane.Background);
         }
         finally
         {
@@ -171,7 +177,7 @@ internal sealed class JobMisses(
     }
 
     // One flight per job and kind in this process; across replicas, one fetch per job through the fetch lease.
-    private async Task<JobRead> FlyAsync(string jobId, string key, string team, bool fresh)
+    private async Task<JobRead> FlyAsync(string jobId, string key, string team, bool fresh, BudgetLane lane = BudgetLane.Caller)
     {
         // A flight that ended between this caller's miss and this flight's start stored the job here: a dictionary
         // lookup saves the lease's round trips in that race, which is common when many callers arrive at once.
@@ -193,12 +199,12 @@ internal sealed class JobMisses(
             switch (await leases.TryTakeAsync(JobLeases.Fetch, jobId, LeaseDuration))
             {
                 case LeaseOutcome.Unavailable:
-                    return await ReCheckOrFetchAsync(jobId, key, team, fresh);
+                    return await ReCheckOrFetchAsync(jobId, key, team, fresh, lane);
 
                 case LeaseOutcome.Taken:
                     try
                     {
-                        return await ReCheckOrFetchAsync(jobId, key, team, fresh);
+                        return await ReCheckOrFetchAsync(jobId, key, team, fresh, lane);
                     }
                     finally
                     {
@@ -224,7 +230,7 @@ internal sealed class JobMisses(
         var taken = await leases.TryTakeAsync(JobLeases.Fetch, jobId, LeaseDuration) == LeaseOutcome.Taken;
         try
         {
-            return await ReCheckOrFetchAsync(jobId, key, team, fresh: true, urgent: true);
+            return await ReCheckOrFetchAsync(jobId, key, team, fresh: true, BudgetLane.Urgent);
         }
         finally
         {
@@ -237,7 +243,7 @@ internal sealed class JobMisses(
 
     // The one re-check against Redis, made once this process may fetch: the previous lease holder may have stored the
     // job between this replica's miss and its lease, or refreshed the running window, its notice lost or not yet here.
-    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh, bool urgent = false)
+    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh, BudgetLane lane)
     {
         if ((await cache.GetAsync(key, CancellationToken.None)).Entry is { } stored)
         {
@@ -249,7 +255,7 @@ internal sealed class JobMisses(
             return answer with { Collapsed = true };
         }
 
-        var read = await fetch.FetchAsync(jobId, team, urgent);
+        var read = await fetch.FetchAsync(jobId, team, lane);
         await notices.PublishAsync(read.ToNotice(jobId));
         return read;
     }

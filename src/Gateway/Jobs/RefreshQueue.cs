@@ -1,52 +1,60 @@
 using System.Diagnostics.Metrics;
 using Gateway.Cluster;
 using Gateway.Upstream;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Jobs;
 
 /// <summary>
 /// This replica's reads of running jobs made for callers who are not waiting on them: the refreshes behind stale
-/// answers and the long-poll watchers' polls, started a few at a time, the job whose answer is oldest first (a job
-/// with waiting callers counted older by <see cref="JobOptions.MaxWatchInterval"/>). A stale read only queues its job
+/// answers and the long-poll watchers' polls, a second and a half of its budget at a time, the oldest answer first (a
+/// job with waiting callers counted older by <see cref="JobOptions.MaxWatchInterval"/>). A stale read only queues its job
 /// (once, however many callers read it meanwhile) and is answered at once; so a replica polled for more running jobs
 /// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
 /// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
 /// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
-/// its answer were younger by twice what this replica's own refreshes take (at least a second, at most its refresh
-/// period), so its owner, which reads it at the same age, has done so before this replica comes to it, and this
-/// replica only drops it. Should the owner not read it (it died, or the job is polled only here, over one keep-alive
-/// connection), this replica reads it that little late.
+/// its answer were a second younger (at most this replica's refresh period), so its owner, which comes to it at the same
+/// age, has taken its fetch lease (or read it) by the time this replica does, and this replica only drops it. Should
+/// the owner not read it (it died, or the job is polled only here, over one keep-alive connection), this replica reads
+/// it that second late.
 /// </summary>
 internal sealed class RefreshQueue
 {
     private readonly Lock _lock = new();
     private readonly PriorityQueue<Refresh, DateTimeOffset> _queue = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
-    private readonly int _concurrency;
+    private readonly UpstreamBudget _budget;
     private readonly ReplicaRing _ring;
     private readonly TimeProvider _time;
     private int _running;
 
-    // How old the answer was that this replica's latest own refresh set out to replace (its refresh period now), and
-    // how long its own refreshes take from start to end (a moving average).
+    // How old the answer was that this replica's latest own refresh set out to replace: its refresh period now.
     private TimeSpan _period;
-    private TimeSpan _took;
 
-    private static readonly TimeSpan LeastLag = TimeSpan.FromSeconds(1);
+    // What another replica's job waits here beyond its owner's turn: a few Redis round trips, all the owner needs to
+    // take the job's fetch lease, with room to spare on a loaded machine. Before a refresh gave way to a lease held
+    // elsewhere, it waited on the holder's answer, so this lag had to cover a whole refresh, budget wait included (twice
+    // the measured time, about 3 s on a loaded replica), and a job polled only through a replica that does not own it
+    // was read that much late.
+    private static readonly TimeSpan Lag = TimeSpan.FromSeconds(1);
 
-    public RefreshQueue(IOptions<UpstreamOptions> upstream, IMeterFactory meters, ReplicaRing ring, TimeProvider time)
+    public RefreshQueue(UpstreamBudget budget, IMeterFactory meters, ReplicaRing ring, TimeProvider time)
     {
+        _budget = budget;
         _ring = ring;
         _time = time;
-        // A quarter of a second's budget in flight (of the deployment's, on each replica, so about 0.75 s of a replica's
-        // share with three): a refresh spends most of its time on Redis and thread-pool turns besides its budget wait,
-        // and with a tenth in flight a loaded deployment left a seventh of the budget unspent (130 of 150 reads/s at
-        // 2,000 jobs, bench/manyjobs.sh; 139 with a quarter). Still few enough that none waits near BudgetWait.
-        _concurrency = Math.Clamp(upstream.Value.JobPollsPerSecond / 4, 2, 64);
         meters.Create(Telemetry.GatewayMetrics.MeterName).CreateObservableGauge(
             "gateway.refreshes.waiting", () => Waiting, "{job}", "Running jobs queued for a refresh behind a stale answer or a long-poll watcher's poll, not yet started");
     }
+
+    /// <summary>
+    /// How many refreshes run at once: a second and a half of this replica's share of the budget. A refresh spends part
+    /// of its time on Redis and thread-pool turns besides its budget wait, so with fewer in flight the budget's queue
+    /// runs dry under load (with a quarter of the deployment's rate on each of three replicas, 0.75 s of a share, 20,000
+    /// jobs spent 128 reads/s of 150; bench/manyjobs.sh). Refreshes wait behind every caller's read
+    /// (<see cref="BudgetLane.Background"/>), so more of them never delays a job with no answer, and sized by the share
+    /// none waits near <c>Upstream:BudgetWait</c> however many replicas there are.
+    /// </summary>
+    private int Concurrency => Math.Clamp(_budget.JobPollsPerSecond * 3 / 2, 2, 512);
 
     /// <summary>Jobs queued and not yet started.</summary>
     public int Waiting
@@ -118,11 +126,11 @@ internal sealed class RefreshQueue
             var paces = shared && _ring.Owns(key);
             if (shared && !paces)
             {
-                rank += TimeSpan.FromTicks(Math.Min(_period.Ticks, Math.Max(LeastLag.Ticks, 2 * _took.Ticks)));
+                rank += TimeSpan.FromTicks(Math.Min(_period.Ticks, Lag.Ticks));
             }
 
             _queue.Enqueue(new Refresh(key, run, paces), rank);
-            if (_running >= _concurrency)
+            if (_running >= Concurrency)
             {
                 return true;
             }
@@ -141,27 +149,22 @@ internal sealed class RefreshQueue
     {
         while (true)
         {
-            var started = _time.GetTimestamp();
             try
             {
                 await next.Run();
             }
             finally
             {
-                var took = _time.GetElapsedTime(started);
                 lock (_lock)
                 {
                     _queued.Remove(next.Key);
-                    if (next.Paces)
-                    {
-                        _took = _took == TimeSpan.Zero ? took : _took + (took - _took) / 8;
-                    }
                 }
             }
 
             lock (_lock)
             {
-                if (_queue.Count == 0)
+                // Fewer at once when another replica joined and this one's share shrank.
+                if (_queue.Count == 0 || _running > Concurrency)
                 {
                     _running--;
                     return;

@@ -3,7 +3,8 @@ namespace Gateway.Upstream;
 /// <summary>
 /// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
-/// most one round. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
+/// most one round. Calls nobody waits on (refreshes behind answers already given) wait behind every team, in the order
+/// they came, and a completion webhook's read ahead of them all. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
 /// sees at most <c>rate</c> admissions. It keeps nothing of the time a late grant timer was late by, and that loss is
 /// deliberate: a timer's callback and an admitted call's send wait on the same busy thread pool, so the seconds in
 /// which timers run late are those in which sends bunch on their way to the upstream. Two ways of keeping the lost
@@ -25,10 +26,12 @@ internal sealed class FairShareLimiter : IDisposable
     private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _turns = new();
     private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
+    private readonly Queue<TaskCompletionSource<bool>> _background = new();
     private readonly ITimer _timer;
     private double _tokens = 1;
     private long _refilledAt;
     private int _waiting;
+    private int _waitingBehind;
 
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
@@ -41,8 +44,8 @@ internal sealed class FairShareLimiter : IDisposable
     /// <summary>Calls admitted since this limiter was made.</summary>
     public long Admissions { get; private set; }
 
-    /// <summary>How long a new caller would wait with the current queue.</summary>
-    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) + 1) / _refillPerSecond);
+    /// <summary>How long a new caller would wait with the current queue (background calls wait behind it).</summary>
+    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) - Volatile.Read(ref _waitingBehind) + 1) / _refillPerSecond);
 
     /// <summary>Whether a caller arriving now would be admitted at once (nobody queued, a token in the bucket).</summary>
     public bool HasSlotNow
@@ -57,9 +60,9 @@ internal sealed class FairShareLimiter : IDisposable
         }
     }
 
-    /// <param name="urgent">Served before every team's queue: for the rare call that ends work (a completion webhook's read).</param>
+    /// <param name="lane">Where the call waits: in its team's turn, before every team, or after them all.</param>
     /// <returns>True when admitted; false when no slot came within <paramref name="maxWait"/>.</returns>
-    public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken, bool urgent = false)
+    public async ValueTask<bool> AcquireAsync(string team, TimeSpan maxWait, CancellationToken cancellationToken, BudgetLane lane = BudgetLane.Caller)
     {
         TaskCompletionSource<bool> waiter;
         lock (_lock)
@@ -72,9 +75,14 @@ internal sealed class FairShareLimiter : IDisposable
             }
 
             waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (urgent)
+            if (lane == BudgetLane.Urgent)
             {
                 _urgent.Enqueue(waiter);
+            }
+            else if (lane == BudgetLane.Background)
+            {
+                _background.Enqueue(waiter);
+                _waitingBehind++;
             }
             else
             {
@@ -145,6 +153,16 @@ internal sealed class FairShareLimiter : IDisposable
 
                 // A waiter that timed out or left already holds false; it costs no token.
                 if (waiter.TrySetResult(true))
+                {
+                    Admit();
+                }
+            }
+
+            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is null && _background.TryDequeue(out var behind))
+            {
+                _waiting--;
+                _waitingBehind--;
+                if (behind.TrySetResult(true))
                 {
                     Admit();
                 }

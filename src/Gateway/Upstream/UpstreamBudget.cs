@@ -36,10 +36,10 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
     }
 
     /// <summary>For a <c>GET /job</c> call, which counts against both limits.</summary>
-    /// <param name="urgent">Served before every queued caller (a completion webhook's read).</param>
-    public async ValueTask<bool> AcquireJobPollAsync(string team, CancellationToken cancellationToken, bool urgent = false) =>
-        await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, urgent) &&
-        await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, urgent);
+    /// <param name="lane">Where the call waits if it cannot go at once (<see cref="BudgetLane"/>).</param>
+    public async ValueTask<bool> AcquireJobPollAsync(string team, CancellationToken cancellationToken, BudgetLane lane = BudgetLane.Caller) =>
+        await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, lane) &&
+        await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, lane);
 
     /// <summary>Whether a job poll asked for now would be admitted without waiting.</summary>
     public bool JobPollSlotFree => _jobPolls.HasSlotNow && _requests.HasSlotNow;

@@ -5,7 +5,7 @@ namespace Gateway.Tests.Jobs;
 
 /// <summary>
 /// The refreshes behind stale answers (<c>RefreshQueue</c>): queued once per job however often it is read, started a
-/// few at a time, the oldest answer first, and never for a job nobody reads. Driven by a fake clock, which the upstream
+/// second and a half of the budget at a time, the oldest answer first, and never for a job nobody reads. Driven by a fake clock, which the upstream
 /// budget refills on: one job poll a second, so each step of the clock lets exactly one refresh read the upstream.
 /// </summary>
 public sealed class RefreshOrderTests : GatewayTest
@@ -14,7 +14,7 @@ public sealed class RefreshOrderTests : GatewayTest
 
     protected override TimeProvider? Time => _clock;
 
-    // Two job polls a second: a bucket of one slot, one more a second; two refreshes in flight at most.
+    // Two job polls a second: a bucket of one slot, one more a second; three refreshes in flight at most.
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Jobs:PendingFreshness"] = "00:00:03",
@@ -40,8 +40,8 @@ public sealed class RefreshOrderTests : GatewayTest
         (await GetJobAsync(NewId("pending-"))).Dispose();
         var before = Upstream.Requests.All.Count;
 
-        // Read youngest first, each twice: the two refreshes the queue runs at once take the first two, and wait for
-        // slots; the other three wait in the queue, whatever order they were read in.
+        // Read youngest first, each twice: the three refreshes the queue runs at once take the first three, and wait
+        // for slots; the other two wait in the queue, whatever order they were read in.
         foreach (var job in jobs.Reverse().SelectMany(static job => new[] { job, job }))
         {
             using var stale = await GetJobAsync(job);
@@ -55,8 +55,8 @@ public sealed class RefreshOrderTests : GatewayTest
         }
 
         var order = Refreshed(before);
-        Assert.Equal(new[] { jobs[3], jobs[4] }.Order(StringComparer.Ordinal), order.Take(2).Order(StringComparer.Ordinal));
-        Assert.Equal([jobs[0], jobs[1], jobs[2]], order.Skip(2));
+        Assert.Equal(new[] { jobs[2], jobs[3], jobs[4] }.Order(StringComparer.Ordinal), order.Take(3).Order(StringComparer.Ordinal));
+        Assert.Equal([jobs[0], jobs[1]], order.Skip(3));
 
         // One more slot, and nothing queued takes it: each job was refreshed once, and the unread job not at all.
         _clock.Advance(TimeSpan.FromSeconds(1));

@@ -58,25 +58,48 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     }
 
     [Fact]
-    public async Task AReadArrivingWhileTheRefreshWaits_IsAnsweredStaleAtOnce_EvenWithASlotFree()
+    public async Task AReadArrivingWhileTheRefreshIsUnderWay_IsAnsweredStaleAtOnce_EvenWithASlotFree()
     {
         var job = NewId("pending-");
         var (_, sent) = await ReadAsync(job);
         _clock.Advance(TimeSpan.FromMilliseconds(3500));
 
-        // Another replica holds the job's fetch lease, so this replica's refresh waits on that replica's notice.
-        var lease = Gateway.Services.GetRequiredService<RedisKeys>().Lease(global::Gateway.Cluster.JobLeases.Fetch, job);
-        await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
+        // The refresh's read reaches the upstream with the next slot, and its answer is held there.
+        var gate = Upstream.Script.Hold(job);
         await ReadAsync(NewId("pending-"));
         var (first, _) = await ReadAsync(job);
         Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", first.Header("Cache-Status"));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await gate.WhenWaiting(1, TimeSpan.FromSeconds(10));
 
-        // A slot is free again, but the job's flight is still under way: the next read does not join it.
+        // A slot is free again, but the job's refresh is still under way: the next read does not join it.
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(Gateway.Services.GetRequiredService<global::Gateway.Upstream.UpstreamBudget>().JobPollSlotFree);
         var (second, body) = await ReadAsync(job);
         Assert.StartsWith("Gateway; hit; fwd=stale; ttl=-", second.Header("Cache-Status"), StringComparison.Ordinal);
         Assert.Equal(sent, body);
+        Assert.Equal(2, Upstream.Requests.CountForJob(job));
+        gate.Release();
+    }
+
+    [Fact]
+    public async Task ARefresh_GivesWayToAnotherReplicaReadingTheJob_AndFreesItsSlotAtOnce()
+    {
+        var job = NewId("pending-");
+        await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+
+        // Another replica holds the job's fetch lease: it is reading the job, and its notice will bring the answer.
+        var lease = Gateway.Services.GetRequiredService<RedisKeys>().Lease(global::Gateway.Cluster.JobLeases.Fetch, job);
+        await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
+        await ReadAsync(NewId("pending-"));
+        var (stale, _) = await ReadAsync(job);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+
+        // The refresh ends without waiting on that replica (its lease has a minute to run) and without a read here, the
+        // clock never moving; before, it held one of this replica's refresh slots until the holder's answer came.
+        var refreshes = Gateway.Services.GetRequiredService<global::Gateway.Jobs.RefreshQueue>();
+        await Eventually.Until(() => !refreshes.Holds(Gateway.Services.GetRequiredService<RedisKeys>().ForJob(job)), because: "the refresh gives way to the lease's holder");
         Assert.Equal(1, Upstream.Requests.CountForJob(job));
         await redis.SendAsync("DEL", lease.ToString());
     }

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.Tests.Upstream;
 
 /// <summary>
-/// The upstream budget's limiter: a completion webhook's call goes before every queued one, and a grant timer that
-/// fires late costs its lateness, so no second sees more than the rate however the timers run.
+/// The upstream budget's limiter: a completion webhook's call goes before every queued one, a refresh after every
+/// caller's, and a grant timer that fires late costs its lateness, so no second sees more than the rate however the
+/// timers run.
 /// </summary>
 public sealed class FairShareLimiterTests
 {
@@ -18,7 +19,7 @@ public sealed class FairShareLimiterTests
         using var limiter = new FairShareLimiter(2, clock);
         Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
         var queued = Enumerable.Range(0, 3).Select(i => limiter.AcquireAsync(i == 1 ? "b" : "a", TimeSpan.FromMinutes(1), CancellationToken.None).AsTask()).ToArray();
-        var urgent = limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, urgent: true).AsTask();
+        var urgent = limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Urgent).AsTask();
 
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(await urgent);
@@ -29,6 +30,33 @@ public sealed class FairShareLimiterTests
         await Eventually.Until(() => queued[0].IsCompleted, because: "the queue moves on after the urgent call");
         Assert.True(await queued[0]);
         Assert.False(queued[1].IsCompleted);
+    }
+
+    [Fact]
+    public async Task ABackgroundCall_WaitsBehindEveryCaller_EvenThoseWhoCameAfterIt_AndAddsNothingToTheirEstimatedWait()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(2, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var refreshes = Enumerable.Range(0, 2).Select(_ => limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Background).AsTask()).ToArray();
+        Assert.Equal(TimeSpan.FromSeconds(1), limiter.EstimatedWait);
+        var callers = new[] { "a", "b" }.Select(team => limiter.AcquireAsync(team, TimeSpan.FromMinutes(1), CancellationToken.None).AsTask()).ToArray();
+        Assert.Equal(TimeSpan.FromSeconds(3), limiter.EstimatedWait);
+
+        // One a second: both callers, then the refreshes in the order they came.
+        var order = new List<Task<bool>>();
+        for (var second = 1; second <= 4; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            var waiters = callers.Concat(refreshes).ToArray();
+            await Eventually.Until(() => waiters.Count(static t => t.IsCompleted) == second, because: "one waiter is admitted each second");
+            Assert.Equal(second, waiters.Count(static t => t.IsCompleted));
+            order.Add(waiters.Single(t => t.IsCompleted && !order.Contains(t)));
+        }
+
+        Assert.Equal([callers[0], callers[1], refreshes[0], refreshes[1]], order);
+        Assert.All(order, static t => Assert.True(t.Result));
+        Assert.Equal(5, limiter.Admissions);
     }
 
     [Theory]
