@@ -25,6 +25,13 @@ internal sealed class JobLeases(SharedRedis redis, RedisKeys keys)
     public const string Fetch = "fetch";
     public const string Poll = "poll";
 
+    /// <summary>
+    /// A refresh behind a stale answer, claimed from before its budget wait to its end: another replica's refresh of the
+    /// job drops when it finds the claim. Apart from the fetch lease, which the refresh takes only once it has its slot,
+    /// so plain reads elsewhere never wait on a replica's budget queue.
+    /// </summary>
+    public const string Refresh = "refresh";
+
     // One value per process: a replica runs at most one flight per job and lease kind (its in-process single flight
     // sees to that), so the process is the holder.
     private readonly RedisValue _holder = Guid.NewGuid().ToString("N");
@@ -42,10 +49,6 @@ internal sealed class JobLeases(SharedRedis redis, RedisKeys keys)
         await redis.TryAsync<LeaseOutcome?>(
             async database => await database.LockTakeAsync(keys.Lease(kind, jobId), _holder, duration) ? LeaseOutcome.Taken : LeaseOutcome.Held,
             null) ?? LeaseOutcome.Unavailable;
-
-    /// <summary>Whether any replica (this one included) holds the lease now; false when Redis cannot say.</summary>
-    public async Task<bool> HeldAsync(string kind, string jobId) =>
-        await redis.TryAsync(database => database.KeyExistsAsync(keys.Lease(kind, jobId)), false);
 
     /// <summary>Gives the lease back early; a lease that was lost meanwhile (it expired) is left to its new holder.</summary>
     /// <remarks>One that cannot be given back (Redis away) expires by itself.</remarks>

@@ -31,14 +31,12 @@ internal sealed class JobFetch(
     TimeProvider time,
     ILogger<JobFetch> logger)
 {
-    /// <param name="lane">
-    /// Where the read waits for its budget slot: a completion webhook's before every queued read, a refresh behind an
-    /// answer already given after them all.
-    /// </param>
-    public async Task<JobRead> FetchAsync(string jobId, string team, BudgetLane lane = BudgetLane.Caller)
+    /// <param name="lane">Where the read waits for its budget slot: a completion webhook's before every queued read.</param>
+    /// <param name="admitted">The slot was granted before (a refresh waits for it before it takes the fetch lease).</param>
+    public async Task<JobRead> FetchAsync(string jobId, string team, BudgetLane lane = BudgetLane.Caller, bool admitted = false)
     {
         var cacheAvailable = cache.IsAvailable;
-        if (!await budget.AcquireJobPollAsync(team, CancellationToken.None, lane))
+        if (!admitted && !await budget.AcquireJobPollAsync(team, CancellationToken.None, lane))
         {
             return JobRead.Failed(UpstreamFailure.BudgetExhausted, cacheAvailable);
         }

@@ -136,23 +136,42 @@ internal sealed class JobMisses(
         return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
     }
 
-    // Joins or starts the job's plain flight without making anyone wait for it: its answer is shared (or stored) for
-    // the next reads, and its notice tells the other replicas.
+    // Claims the job's refresh for the deployment, waits for a budget slot behind every caller's, then joins or starts
+    // the plain flight without making anyone wait for it: its answer is shared (or stored) for the next reads, and its
+    // notice tells the other replicas. The claim (JobLeases.Refresh) is what another replica's refresh of the job gives
+    // way to; the fetch lease is taken only once the slot is granted, so a plain read elsewhere that waits on it waits
+    // for one upstream read, never for this replica's budget queue.
     private async Task RefreshAsync(string jobId, string key, string team, DateTimeOffset servedAt)
     {
         try
         {
-            // Queued behind an answer given at servedAt: another replica may have read the job since, and shared it, or
-            // be reading it now (it holds the fetch lease), and its notice will bring the answer. Either way this refresh
-            // gives way at once rather than wait on that replica with one of this replica's refresh slots. Both looks
-            // in one round trip.
-            var holder = leases.HeldAsync(JobLeases.Fetch, jobId);
-            if (await running.RefreshedSinceAsync(jobId, servedAt) | await holder)
+            // One round trip for both: queued behind an answer given at servedAt, another replica may have read the job
+            // since, and shared it, or be refreshing it now, and its notice will bring the answer. Either way this
+            // refresh drops at once, its slot free for the next job.
+            var claim = leases.TryTakeAsync(JobLeases.Refresh, jobId, LeaseDuration);
+            var refreshed = await running.RefreshedSinceAsync(jobId, servedAt);
+            var claimed = await claim;
+            if (claimed == LeaseOutcome.Held)
             {
                 return;
             }
 
-            await _flights.RunAsync(key, () => CountedFlyAsync(jobId, key, team), CancellationToken.None);
+            metrics.StaleRefreshInFlight(+1);
+            try
+            {
+                if (!refreshed && await budget.AcquireJobPollAsync(team, CancellationToken.None, BudgetLane.Background))
+                {
+                    await _flights.RunAsync(key, () => FlyAsync(jobId, key, team, fresh: false, admitted: true), CancellationToken.None);
+                }
+            }
+            finally
+            {
+                metrics.StaleRefreshInFlight(-1);
+                if (claimed == LeaseOutcome.Taken)
+                {
+                    await leases.ReleaseAsync(JobLeases.Refresh, jobId);
+                }
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -160,24 +179,9 @@ internal sealed class JobMisses(
         }
     }
 
-    // Runs only when the refresh starts the flight: later stale answers joining it are not counted again.
-    private async Task<JobRead> CountedFlyAsync(string jobId, string key, string team)
-    {
-        metrics.StaleRefreshInFlight(+1);
-        try
-        {
-            // Nobody waits on a refresh: its budget slot comes after every caller's, so first reads of jobs with no
-            // answer anywhere never queue behind the refreshes of jobs that have one.
-            return await FlyAsync(jobId, key, team, fresh: false, BudgetLane.Background);
-        }
-        finally
-        {
-            metrics.StaleRefreshInFlight(-1);
-        }
-    }
-
     // One flight per job and kind in this process; across replicas, one fetch per job through the fetch lease.
-    private async Task<JobRead> FlyAsync(string jobId, string key, string team, bool fresh, BudgetLane lane = BudgetLane.Caller)
+    /// <param name="admitted">A refresh's flight: its budget slot was granted before it set out.</param>
+    private async Task<JobRead> FlyAsync(string jobId, string key, string team, bool fresh, bool admitted = false)
     {
         // A flight that ended between this caller's miss and this flight's start stored the job here: a dictionary
         // lookup saves the lease's round trips in that race, which is common when many callers arrive at once.
@@ -199,12 +203,12 @@ internal sealed class JobMisses(
             switch (await leases.TryTakeAsync(JobLeases.Fetch, jobId, LeaseDuration))
             {
                 case LeaseOutcome.Unavailable:
-                    return await ReCheckOrFetchAsync(jobId, key, team, fresh, lane);
+                    return await ReCheckOrFetchAsync(jobId, key, team, fresh, BudgetLane.Caller, admitted);
 
                 case LeaseOutcome.Taken:
                     try
                     {
-                        return await ReCheckOrFetchAsync(jobId, key, team, fresh, lane);
+                        return await ReCheckOrFetchAsync(jobId, key, team, fresh, BudgetLane.Caller, admitted);
                     }
                     finally
                     {
@@ -243,7 +247,7 @@ internal sealed class JobMisses(
 
     // The one re-check against Redis, made once this process may fetch: the previous lease holder may have stored the
     // job between this replica's miss and its lease, or refreshed the running window, its notice lost or not yet here.
-    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh, BudgetLane lane)
+    private async Task<JobRead> ReCheckOrFetchAsync(string jobId, string key, string team, bool fresh, BudgetLane lane, bool admitted = false)
     {
         if ((await cache.GetAsync(key, CancellationToken.None)).Entry is { } stored)
         {
@@ -255,7 +259,7 @@ internal sealed class JobMisses(
             return answer with { Collapsed = true };
         }
 
-        var read = await fetch.FetchAsync(jobId, team, lane);
+        var read = await fetch.FetchAsync(jobId, team, lane, admitted);
         await notices.PublishAsync(read.ToNotice(jobId));
         return read;
     }

@@ -13,7 +13,7 @@ namespace Gateway.Jobs;
 /// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
 /// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
 /// its answer were a second younger (at most this replica's refresh period), so its owner, which comes to it at the same
-/// age, has taken its fetch lease (or read it) by the time this replica does, and this replica only drops it. Should
+/// age, has claimed its refresh (or read it) by the time this replica does, and this replica only drops it. Should
 /// the owner not read it (it died, or the job is polled only here, over one keep-alive connection), this replica reads
 /// it that second late.
 /// </summary>
@@ -30,11 +30,11 @@ internal sealed class RefreshQueue
     // How old the answer was that this replica's latest own refresh set out to replace: its refresh period now.
     private TimeSpan _period;
 
-    // What another replica's job waits here beyond its owner's turn: a few Redis round trips, all the owner needs to
-    // take the job's fetch lease, with room to spare on a loaded machine. Before a refresh gave way to a lease held
-    // elsewhere, it waited on the holder's answer, so this lag had to cover a whole refresh, budget wait included (twice
-    // the measured time, about 3 s on a loaded replica), and a job polled only through a replica that does not own it
-    // was read that much late.
+    // What another replica's job waits here beyond its owner's turn: a round trip or two, all the owner needs to claim
+    // the job's refresh (JobLeases.Refresh), with room to spare on a loaded machine. Before the claim, this replica
+    // could only see the owner's answer once shared, so the lag had to cover a whole refresh, budget wait included
+    // (twice the measured time, about 3 s on a loaded replica), and a job polled only through a replica that does not
+    // own it was read that much late.
     private static readonly TimeSpan Lag = TimeSpan.FromSeconds(1);
 
     public RefreshQueue(UpstreamBudget budget, IMeterFactory meters, ReplicaRing ring, TimeProvider time)

@@ -83,25 +83,63 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     }
 
     [Fact]
-    public async Task ARefresh_GivesWayToAnotherReplicaReadingTheJob_AndFreesItsSlotAtOnce()
+    public async Task ARefresh_GivesWayToAnotherReplicaRefreshingTheJob_AndFreesItsSlotAtOnce()
     {
         var job = NewId("pending-");
         await ReadAsync(job);
         _clock.Advance(TimeSpan.FromMilliseconds(3500));
 
-        // Another replica holds the job's fetch lease: it is reading the job, and its notice will bring the answer.
-        var lease = Gateway.Services.GetRequiredService<RedisKeys>().Lease(global::Gateway.Cluster.JobLeases.Fetch, job);
-        await redis.SendAsync("SET", lease.ToString(), "elsewhere", "PX", "60000");
+        // Another replica has claimed the job's refresh: its notice will bring the answer.
+        var keys = Gateway.Services.GetRequiredService<RedisKeys>();
+        var claim = keys.Lease(global::Gateway.Cluster.JobLeases.Refresh, job);
+        await redis.SendAsync("SET", claim.ToString(), "elsewhere", "PX", "60000");
         await ReadAsync(NewId("pending-"));
         var (stale, _) = await ReadAsync(job);
         Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
 
-        // The refresh ends without waiting on that replica (its lease has a minute to run) and without a read here, the
-        // clock never moving; before, it held one of this replica's refresh slots until the holder's answer came.
+        // The refresh ends without waiting for a slot or on that replica (its claim has a minute to run), and without a
+        // read here, the clock never moving.
         var refreshes = Gateway.Services.GetRequiredService<global::Gateway.Jobs.RefreshQueue>();
-        await Eventually.Until(() => !refreshes.Holds(Gateway.Services.GetRequiredService<RedisKeys>().ForJob(job)), because: "the refresh gives way to the lease's holder");
+        await Eventually.Until(() => !refreshes.Holds(keys.ForJob(job)), because: "the refresh gives way to the other replica's");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        (await GetJobAsync(NewId("pending-"))).Dispose();
         Assert.Equal(1, Upstream.Requests.CountForJob(job));
-        await redis.SendAsync("DEL", lease.ToString());
+        await redis.SendAsync("DEL", claim.ToString());
+    }
+
+    [Fact]
+    public async Task ARefreshWaitingForItsSlot_HoldsItsClaim_ButNotTheFetchLease_WhichPlainReadsElsewhereWaitOn()
+    {
+        var job = NewId("pending-");
+        await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+        await ReadAsync(NewId("pending-"));
+        var (stale, _) = await ReadAsync(job);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+
+        // The refresh waits behind the budget with the clock frozen: claimed, but the fetch lease is free.
+        var keys = Gateway.Services.GetRequiredService<RedisKeys>();
+        var claim = keys.Lease(global::Gateway.Cluster.JobLeases.Refresh, job).ToString();
+        var fetch = keys.Lease(global::Gateway.Cluster.JobLeases.Fetch, job).ToString();
+        await Eventually.Until(async () => await redis.SendAsync("EXISTS", claim) == ":1", because: "the refresh claims the job");
+
+        // Taken a few round trips after the claim, were it taken before the slot: a second is ample on this clock.
+        var fetchTaken = Task.Run(async () =>
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+            while (DateTime.UtcNow < until && await redis.SendAsync("EXISTS", fetch) == ":0")
+            {
+            }
+
+            return await redis.SendAsync("EXISTS", fetch) == ":1";
+        });
+        Assert.False(await fetchTaken, "the fetch lease was taken while the refresh waited for its slot");
+        Assert.Equal(1, Upstream.Requests.CountForJob(job));
+
+        // The slot comes: the job is read, and the claim let go.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.Until(() => Upstream.Requests.CountForJob(job) == 2, because: "the refresh reads the job with its slot");
+        await Eventually.Until(async () => await redis.SendAsync("EXISTS", claim) == ":0", because: "the claim is let go");
     }
 
     [Fact]
