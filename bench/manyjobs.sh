@@ -121,13 +121,25 @@ wait_wrk() {
 # The measured load, with the stand-in's request count sampled every second meanwhile (for the busiest second) and
 # the count and the gateways' metrics taken either side.
 measure() {  # system jobs prefix
-  local system="$1" jobs="$2" prefix="$3" name="$1-$3" sampler
+  local system="$1" jobs="$2" prefix="$3" name="$1-$3" sampler prober=""
   upstream_requests >"$out/$name-upstream-before.txt"; gateway_metrics >"$out/$name-metrics-before.txt"
   ( while sleep 1; do echo "$(date +%s.%N) $(upstream_requests) $(in_flight)"; done ) >"$out/$name-upstream-per-second.txt" 2>/dev/null &
   sampler=$!; pids+=("$sampler")
   date +%s.%N >"$out/$name-measured-from.txt"
   start_wrk "$system" "$jobs" "$prefix" "$DURATION" "$out/$name"
+  # Through the gateways, a running load also times the first read of a job nobody has read (one a second, each
+  # gateway in turn): it has no answer anywhere, so it waits for a budget slot, which refreshes must not hold up.
+  if [ "$system" = gateway ] && [ "${prefix#pending-}" != "$prefix" ]; then
+    ( local n=0 until=$(( $(date +%s) + DURATION - 1 ))
+      while [ "$(date +%s)" -lt "$until" ]; do
+        curl -s -o /dev/null -H "Authorization: Bearer $KEY" -w '%{http_code} %{time_total}\n' \
+          "$(target_url gateway $((n % 3)))/job/${prefix}first-$n" || true
+        n=$((n + 1)); sleep 1
+      done ) >"$out/$name-first-reads.txt" 2>/dev/null &
+    prober=$!
+  fi
   wait_wrk
+  [ -z "$prober" ] || wait "$prober"
   stop "$sampler"; unset 'pids[-1]'
   upstream_requests >"$out/$name-upstream-after.txt"; gateway_metrics >"$out/$name-metrics-after.txt"
 }
@@ -164,6 +176,15 @@ def quantile(q, buckets):  # as Prometheus's histogram_quantile: linear within t
         lower, below = upper, n
     return lower
 
+first_cell = "–"
+try:
+    firsts = [line.split() for line in open(f"{out}/{name}-first-reads.txt") if line.strip()]
+    times = sorted(float(t) * 1000 for code, t in firsts)
+    failed = sum(code != "200" for code, t in firsts)
+    if times:
+        first_cell = f"{times[(len(times) - 1) // 2]:.0f} / {times[-1]:.0f} ms ({len(times)}" + (f", {failed} not 200)" if failed else ")")
+except FileNotFoundError:
+    pass
 stale_cell = "n/a"
 if system != "nginx":
     (a0, b0), (a1, b1) = metrics("before"), metrics("after")
@@ -201,7 +222,7 @@ bound = f"{polled / budget + 1:.1f} s" if system != "nginx" and tracked else "�
 print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
       + (f"{max_age} s" if max_age >= 0 else "–") + f" | {bound} | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
       + stale_cell + " | " + (f"{peak_in_flight:,} / {peak_waiting:,}" if system != "nginx" else "n/a") + " | "
-      + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | "
+      + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | " + first_cell + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
 with open(f"{out}/{name}-rate.txt", "w") as f:
     f.write(f"{rate}\n")
@@ -314,9 +335,10 @@ running_load() {  # system jobs label
   echo "of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load, with p50/p99 of"
   echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight / queued: the most"
   echo "\`gateway_stale_refreshes_in_flight\` and \`gateway_refreshes_waiting\` summed over the gateways in any once-a-second sample."
+  echo "First read of a new job: a job nobody had read, read once a second during the load (gateways in turn), p50 / max."
   echo
-  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | answers (status:how) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | first read of a new job | answers (status:how) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/report.md"
 
 thousands() { python3 -c "print(f'{$1:,}')"; }
