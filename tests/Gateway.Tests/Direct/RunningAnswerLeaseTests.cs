@@ -252,6 +252,14 @@ public sealed class RunningAnswerLeaseTests(RedisServer redis)
                     Assert.Null(refused.Header("Age"));
                 }
             }
+
+            if (redisState == "up")
+            {
+                // Nothing of team B's reached the refreshes: no replica claimed the job's refresh, which a refresh holds
+                // while it waits for a slot, and the clock has not moved to give one.
+                var claim = first.Factory.Services.GetRequiredService<RedisKeys>().Lease(JobLeases.Refresh, id).ToString();
+                Assert.Equal(":0", await ownRedis.SendAsync("EXISTS", claim));
+            }
         }
 
         for (var i = 0; i < replicas.Length; i++)

@@ -85,17 +85,12 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     [Fact]
     public async Task ARefresh_GivesWayToAnotherReplicaRefreshingTheJob_AndFreesItsSlotAtOnce()
     {
-        var job = NewId("pending-");
-        await ReadAsync(job);
-        _clock.Advance(TimeSpan.FromMilliseconds(3500));
-
         // Another replica has claimed the job's refresh: its notice will bring the answer.
+        var job = NewId("pending-");
         var keys = Gateway.Services.GetRequiredService<RedisKeys>();
         var claim = keys.Lease(global::Gateway.Cluster.JobLeases.Refresh, job);
         await redis.SendAsync("SET", claim.ToString(), "elsewhere", "PX", "60000");
-        await ReadAsync(NewId("pending-"));
-        var (stale, _) = await ReadAsync(job);
-        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+        await ServeStaleAsync(job);
 
         // The refresh ends without waiting for a slot or on that replica (its claim has a minute to run), and without a
         // read here, the clock never moving.
@@ -111,11 +106,7 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     public async Task ARefreshWaitingForItsSlot_HoldsItsClaim_ButNotTheFetchLease_WhichPlainReadsElsewhereWaitOn()
     {
         var job = NewId("pending-");
-        await ReadAsync(job);
-        _clock.Advance(TimeSpan.FromMilliseconds(3500));
-        await ReadAsync(NewId("pending-"));
-        var (stale, _) = await ReadAsync(job);
-        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+        await ServeStaleAsync(job);
 
         // The refresh waits behind the budget with the clock frozen: claimed, but the fetch lease is free.
         var keys = Gateway.Services.GetRequiredService<RedisKeys>();
@@ -123,17 +114,15 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
         var fetch = keys.Lease(global::Gateway.Cluster.JobLeases.Fetch, job).ToString();
         await Eventually.Until(async () => await redis.SendAsync("EXISTS", claim) == ":1", because: "the refresh claims the job");
 
-        // Taken a few round trips after the claim, were it taken before the slot: a second is ample on this clock.
-        var fetchTaken = Task.Run(async () =>
+        // Were it taken before the slot, the fetch lease would follow the claim by a round trip or two: watched for a
+        // second, ample on this clock.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (DateTime.UtcNow < until)
         {
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
-            while (DateTime.UtcNow < until && await redis.SendAsync("EXISTS", fetch) == ":0")
-            {
-            }
+            Assert.True(await redis.SendAsync("EXISTS", fetch) == ":0", "the fetch lease was taken while the refresh waited for its slot");
+            await Task.Delay(20, Cancel);
+        }
 
-            return await redis.SendAsync("EXISTS", fetch) == ":1";
-        });
-        Assert.False(await fetchTaken, "the fetch lease was taken while the refresh waited for its slot");
         Assert.Equal(1, Upstream.Requests.CountForJob(job));
 
         // The slot comes: the job is read, and the claim let go.
@@ -256,6 +245,17 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
     private async Task SetAsync(StackExchange.Redis.RedisKey key, global::Gateway.Jobs.RunningAnswer answer) =>
         Assert.True(await Gateway.Services.GetRequiredService<SharedRedis>().TryAsync(
             database => database.StringSetAsync(key, answer.Serialize(), TimeSpan.FromMinutes(1)), false));
+
+    // A running job read once, its window lapsed, the one budget slot taken by another job's read, then read again:
+    // answered stale, with its refresh queued.
+    private async Task ServeStaleAsync(string job)
+    {
+        await ReadAsync(job);
+        _clock.Advance(TimeSpan.FromMilliseconds(3500));
+        await ReadAsync(NewId("pending-"));
+        var (stale, _) = await ReadAsync(job);
+        Assert.Equal("Gateway; hit; fwd=stale; ttl=-500", stale.Header("Cache-Status"));
+    }
 
     private async Task<(HttpResponseMessage Response, byte[] Body)> ReadAsync(string id)
     {
