@@ -96,7 +96,7 @@ internal sealed class FairShareLimiter : IDisposable
             }
 
             _waiting++;
-            ScheduleNextGrant();
+            Serve();
         }
 
         using var timeout = new CancellationTokenSource(maxWait, _time);
@@ -114,7 +114,7 @@ internal sealed class FairShareLimiter : IDisposable
         {
             Refill();
             _refillPerSecond = RefillFor(ratePerSecond);
-            ScheduleNextGrant();
+            Serve();
         }
     }
 
@@ -126,49 +126,79 @@ internal sealed class FairShareLimiter : IDisposable
     {
         lock (_lock)
         {
+            Serve();
+        }
+    }
+
+    // Under the lock: admits waiters while tokens last, then sets the timer for the next token.
+    private void Serve()
+    {
+        while (true)
+        {
             Refill();
-            while (_tokens >= 1 && _urgent.TryDequeue(out var first))
+            AdmitWaiters();
+            if (_waiting == 0)
             {
-                _waiting--;
-                if (first.TrySetResult(true))
-                {
-                    Admit();
-                }
+                return;
             }
 
-            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn)
-            {
-                var queue = _queues[turn.Value];
-                _turns.RemoveFirst();
-                var waiter = queue.Dequeue();
-                _waiting--;
-                if (queue.Count > 0)
-                {
-                    _turns.AddLast(turn.Value);
-                }
-                else
-                {
-                    _queues.Remove(turn.Value);
-                }
+            // Rounded up to a whole tick: a timer due a hair early would find the token not quite there, and be set for
+            // no time at all, again and again, on a clock that only moves between callbacks.
+            var due = TimeSpan.FromTicks((long)Math.Ceiling((1 - _tokens) / _refillPerSecond * TimeSpan.TicksPerSecond));
+            _timer.Change(due, Timeout.InfiniteTimeSpan);
 
-                // A waiter that timed out or left already holds false; it costs no token.
-                if (waiter.TrySetResult(true))
-                {
-                    Admit();
-                }
+            // A timer counts its due time from the clock as it reads it when set, which may already be past the reading
+            // the tokens were counted at: a token earned in between would then be granted a whole step late (on a
+            // fake clock, at the next step; WatcherQueueTests saw a second with no read). Counted again, and granted now.
+            Refill();
+            if (_tokens < 1)
+            {
+                return;
+            }
+        }
+    }
+
+    private void AdmitWaiters()
+    {
+        while (_tokens >= 1 && _urgent.TryDequeue(out var first))
+        {
+            _waiting--;
+            if (first.TrySetResult(true))
+            {
+                Admit();
+            }
+        }
+
+        while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn)
+        {
+            var queue = _queues[turn.Value];
+            _turns.RemoveFirst();
+            var waiter = queue.Dequeue();
+            _waiting--;
+            if (queue.Count > 0)
+            {
+                _turns.AddLast(turn.Value);
+            }
+            else
+            {
+                _queues.Remove(turn.Value);
             }
 
-            while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is null && _background.TryDequeue(out var behind))
+            // A waiter that timed out or left already holds false; it costs no token.
+            if (waiter.TrySetResult(true))
             {
-                _waiting--;
-                _waitingBehind--;
-                if (behind.TrySetResult(true))
-                {
-                    Admit();
-                }
+                Admit();
             }
+        }
 
-            ScheduleNextGrant();
+        while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is null && _background.TryDequeue(out var behind))
+        {
+            _waiting--;
+            _waitingBehind--;
+            if (behind.TrySetResult(true))
+            {
+                Admit();
+            }
         }
     }
 
@@ -188,16 +218,5 @@ internal sealed class FairShareLimiter : IDisposable
     {
         Admissions++;
         _tokens -= 1;
-    }
-
-    private void ScheduleNextGrant()
-    {
-        if (_waiting > 0)
-        {
-            // Rounded up to a whole tick: a timer due a hair early would find the token not quite there, and be set for
-            // no time at all, again and again, on a clock that only moves between callbacks.
-            var due = TimeSpan.FromTicks((long)Math.Ceiling(Math.Max(0, 1 - _tokens) / _refillPerSecond * TimeSpan.TicksPerSecond));
-            _timer.Change(due, Timeout.InfiniteTimeSpan);
-        }
     }
 }

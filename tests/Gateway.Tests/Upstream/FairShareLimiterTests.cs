@@ -6,8 +6,8 @@ namespace Gateway.Tests.Upstream;
 
 /// <summary>
 /// The upstream budget's limiter: a completion webhook's call goes before every queued one, a refresh after every
-/// caller's, and a grant timer that fires late costs its lateness, so no second sees more than the rate however the
-/// timers run.
+/// caller's, a grant timer that fires late costs its lateness, so no second sees more than the rate however the
+/// timers run, and a token earned while a timer is being set is granted then, not a step late.
 /// </summary>
 public sealed class FairShareLimiterTests
 {
@@ -57,6 +57,23 @@ public sealed class FairShareLimiterTests
         Assert.Equal([callers[0], callers[1], refreshes[0], refreshes[1]], order);
         Assert.All(order, static t => Assert.True(t.Result));
         Assert.Equal(5, limiter.Admissions);
+    }
+
+    [Fact]
+    public async Task ATokenEarnedWhileTheGrantTimerIsBeingSet_IsGrantedAtOnce_NotAStepLate()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new ClockMovingAsTimersAreSet(fake);
+        using var limiter = new FairShareLimiter(2, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        // The next caller's token is due in a second, and the clock gets there while its timer is being set: the timer
+        // then counts its second from the new time. Nothing moves the clock again, so only a grant made then admits it.
+        clock.MoveWhenNextSet(TimeSpan.FromSeconds(1));
+        var next = limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None).AsTask();
+
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(2, limiter.Admissions);
     }
 
     [Theory]
