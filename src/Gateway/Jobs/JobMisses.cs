@@ -100,7 +100,7 @@ internal sealed class JobMisses(
     public void ServedStale(string jobId, string key, string team, DateTimeOffset answeredAt)
     {
         metrics.StaleAnswer(team, answeredAt);
-        refreshes.Enqueue(key, answeredAt, () => RefreshAsync(jobId, key, team, answeredAt));
+        refreshes.Enqueue(key, team, answeredAt, () => RefreshAsync(jobId, key, team, answeredAt));
     }
 
     private bool OutOfQuota(string team) => quotas.View(team) is { Remaining: 0 };

@@ -179,7 +179,7 @@ internal sealed class JobWatcher
                 // In turn with the replica's other reads of running jobs, so thousands of watched jobs share the budget
                 // in order instead of each racing for a slot on its own timer.
                 var pollInterval = interval;
-                var read = await _refreshes.PollForWaitersAsync(watch.JobId, polledAt, _options.Value.MaxWatchInterval,
+                var read = await _refreshes.PollForWaitersAsync(watch.JobId, team, polledAt, _options.Value.MaxWatchInterval,
                     () => _reader.PollAsync(watch.JobId, team, pollInterval));
                 polledAt = _time.GetUtcNow();
                 if (read is not null)

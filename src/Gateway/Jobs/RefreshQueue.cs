@@ -6,11 +6,13 @@ namespace Gateway.Jobs;
 
 /// <summary>
 /// This replica's reads of running jobs made for callers who are not waiting on them: the refreshes behind stale
-/// answers and the long-poll watchers' polls, a second and a half of its budget at a time, the oldest answer first (a
-/// job with waiting callers counted older by <see cref="JobOptions.MaxWatchInterval"/>). A stale read only queues its job
-/// (once, however many callers read it meanwhile) and is answered at once; so a replica polled for more running jobs
-/// than its budget reads each in turn, never holding more reads in the budget's queue than it can answer within
-/// <c>Upstream:BudgetWait</c>, and no job waits behind younger ones. A job nobody reads or waits on is never queued.
+/// answers and the long-poll watchers' polls, a second and a half of its budget at a time. The teams they are charged to
+/// take turns (<see cref="TeamTurns{T, TPriority}"/>), so a team polling a few jobs has them refreshed within a round
+/// or two however many another team polls; within a team, the oldest answer first (a job with waiting callers counted
+/// older by <see cref="JobOptions.MaxWatchInterval"/>). A stale read only queues its job (once, however many callers
+/// read it meanwhile) and is answered at once; so a replica polled for more running jobs than its budget reads each in
+/// turn, never holding more reads in the budget's queue than it can answer within <c>Upstream:BudgetWait</c>, and no
+/// job waits behind its team's younger ones. A job nobody reads or waits on is never queued.
 /// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
 /// its answer were a second younger (at most this replica's refresh period), so its owner, which comes to it at the same
 /// age, has claimed its refresh (or read it) by the time this replica does, and this replica only drops it. Should
@@ -20,15 +22,17 @@ namespace Gateway.Jobs;
 internal sealed class RefreshQueue
 {
     private readonly Lock _lock = new();
-    private readonly PriorityQueue<Refresh, DateTimeOffset> _queue = new();
+    private readonly TeamTurns<Refresh, DateTimeOffset> _queue = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly UpstreamBudget _budget;
     private readonly ReplicaRing _ring;
     private readonly TimeProvider _time;
     private int _running;
 
-    // How old the answer was that this replica's latest own refresh set out to replace: its refresh period now.
-    private TimeSpan _period;
+    // Per team, how old the answer was that this replica's latest own refresh of its jobs set out to replace: the
+    // team's refresh period now. The teams take turns, so a team with a few jobs has a period of a second or two while
+    // another's is minutes; kept per team, as only a team's own period says when its owner comes to its jobs.
+    private readonly Dictionary<string, TimeSpan> _periods = new(StringComparer.Ordinal);
 
     // What another replica's job waits here beyond its owner's turn: a round trip or two, all the owner needs to claim
     // the job's refresh (JobLeases.Refresh), with room to spare on a loaded machine. Before the claim, this replica
@@ -78,8 +82,9 @@ internal sealed class RefreshQueue
     }
 
     /// <summary>Queues <paramref name="refresh"/> for the job <paramref name="key"/> unless one is queued or running.</summary>
-    /// <param name="answeredAt">When the answer being served was given: the oldest goes first.</param>
-    public void Enqueue(string key, DateTimeOffset answeredAt, Func<Task> refresh) => Schedule(key, answeredAt, refresh, shared: true);
+    /// <param name="team">The team the refresh is charged to, which takes turns with the others.</param>
+    /// <param name="answeredAt">When the answer being served was given: the team's oldest goes first.</param>
+    public void Enqueue(string key, string team, DateTimeOffset answeredAt, Func<Task> refresh) => Schedule(key, team, answeredAt, refresh, shared: true);
 
     /// <summary>
     /// Runs one watcher's poll (<c>Prefer: wait</c>) in turn with the refreshes: ranked as if the job's last answer were
@@ -87,10 +92,10 @@ internal sealed class RefreshQueue
     /// up to that much earlier, and a plain-polled job is still never starved by waiting ones.
     /// </summary>
     /// <param name="polledAt">When the watch last polled (or started).</param>
-    public Task<JobRead?> PollForWaitersAsync(string key, DateTimeOffset polledAt, TimeSpan boost, Func<Task<JobRead?>> poll)
+    public Task<JobRead?> PollForWaitersAsync(string key, string team, DateTimeOffset polledAt, TimeSpan boost, Func<Task<JobRead?>> poll)
     {
         var done = new TaskCompletionSource<JobRead?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = Schedule(WaitersPrefix + key, polledAt - boost, shared: false, run: async () =>
+        var queued = Schedule(WaitersPrefix + key, team, polledAt - boost, shared: false, run: async () =>
         {
             try
             {
@@ -113,7 +118,7 @@ internal sealed class RefreshQueue
     /// answer's age when it starts is this replica's refresh period); another's is ranked the lag later. Worked out
     /// only for a job not already queued, so the many stale reads of a queued job cost one set look-up each.
     /// </param>
-    private bool Schedule(string key, DateTimeOffset rank, Func<Task> run, bool shared)
+    private bool Schedule(string key, string team, DateTimeOffset rank, Func<Task> run, bool shared)
     {
         Refresh first;
         lock (_lock)
@@ -126,10 +131,10 @@ internal sealed class RefreshQueue
             var paces = shared && _ring.Owns(key);
             if (shared && !paces)
             {
-                rank += TimeSpan.FromTicks(Math.Min(_period.Ticks, Lag.Ticks));
+                rank += TimeSpan.FromTicks(Math.Min(_periods.GetValueOrDefault(team).Ticks, Lag.Ticks));
             }
 
-            _queue.Enqueue(new Refresh(key, run, paces), rank);
+            _queue.Enqueue(team, new Refresh(key, run, paces), rank);
             if (_running >= Concurrency)
             {
                 return true;
@@ -175,13 +180,12 @@ internal sealed class RefreshQueue
         }
     }
 
-    // Under the lock, with the queue not empty.
+    // Under the lock, with the queue not empty: the oldest of the team whose turn it is.
     private Refresh Start()
     {
-        _queue.TryDequeue(out var next, out var rank);
-        if (next.Paces)
+        if (_queue.TryDequeue(out var next, out var rank, out var team) && next.Paces)
         {
-            _period = _time.GetUtcNow() - rank;
+            _periods[team] = _time.GetUtcNow() - rank;
         }
 
         return next;

@@ -10,8 +10,9 @@ internal enum BudgetLane
     Urgent,
 
     /// <summary>
-    /// After every caller, first come first served: a refresh behind an answer already given, which nobody waits on.
-    /// Its order is the refresh queue's, and a job with no answer anywhere is never read after it.
+    /// After every caller, the teams in turn, each team's first come first served: a refresh behind an answer already
+    /// given, which nobody waits on. A team's order is the refresh queue's; a job with no answer anywhere is never read
+    /// after it, and a team with a few jobs is not read after another's thousands.
     /// </summary>
     Background,
 }

@@ -3,9 +3,10 @@ namespace Gateway.Upstream;
 /// <summary>
 /// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
-/// most one round. Calls nobody waits on (refreshes behind answers already given) wait behind every team, in the order
-/// they came, and a completion webhook's read ahead of them all. The bucket holds one token and refills at <c>rate - 1</c> per second, so any one-second window
-/// sees at most <c>rate</c> admissions. It keeps nothing of the time a late grant timer was late by, and that loss is
+/// most one round. Calls nobody waits on (refreshes behind answers already given) wait behind every caller, and take
+/// turns in the same way between the teams they are charged to; a completion webhook's read goes ahead of them all
+/// (<see cref="TeamTurns{T, TPriority}"/>, <see cref="BudgetLane"/>). The bucket holds one token and refills at
+/// <c>rate - 1</c> per second, so any one-second window sees at most <c>rate</c> admissions. It keeps nothing of the time a late grant timer was late by, and that loss is
 /// deliberate: a timer's callback and an admitted call's send wait on the same busy thread pool, so the seconds in
 /// which timers run late are those in which sends bunch on their way to the upstream. Two ways of keeping the lost
 /// time were tried and dropped: a token carried beyond the bucket (with a count of the last second as the ceiling),
@@ -23,15 +24,14 @@ internal sealed class FairShareLimiter : IDisposable
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private double _refillPerSecond;
-    private readonly Dictionary<string, Queue<TaskCompletionSource<bool>>> _queues = new(StringComparer.Ordinal);
-    private readonly LinkedList<string> _turns = new();
     private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
-    private readonly Queue<TaskCompletionSource<bool>> _background = new();
+    private readonly TeamTurns<TaskCompletionSource<bool>, long> _callers = new();
+    private readonly TeamTurns<TaskCompletionSource<bool>, long> _background = new();
     private readonly ITimer _timer;
     private double _tokens = 1;
     private long _refilledAt;
     private int _waiting;
-    private int _waitingBehind;
+    private long _arrivals;
 
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
     {
@@ -45,7 +45,16 @@ internal sealed class FairShareLimiter : IDisposable
     public long Admissions { get; private set; }
 
     /// <summary>How long a new caller would wait with the current queue (background calls wait behind it).</summary>
-    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) - Volatile.Read(ref _waitingBehind) + 1) / _refillPerSecond);
+    public TimeSpan EstimatedWait
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return TimeSpan.FromSeconds((_waiting - _background.Count + 1) / _refillPerSecond);
+            }
+        }
+    }
 
     /// <summary>Whether a caller arriving now would be admitted at once (nobody queued, a token in the bucket).</summary>
     public bool HasSlotNow
@@ -79,20 +88,9 @@ internal sealed class FairShareLimiter : IDisposable
             {
                 _urgent.Enqueue(waiter);
             }
-            else if (lane == BudgetLane.Background)
-            {
-                _background.Enqueue(waiter);
-                _waitingBehind++;
-            }
             else
             {
-                if (!_queues.TryGetValue(team, out var queue))
-                {
-                    _queues[team] = queue = new Queue<TaskCompletionSource<bool>>();
-                    _turns.AddLast(team);
-                }
-
-                queue.Enqueue(waiter);
+                (lane == BudgetLane.Background ? _background : _callers).Enqueue(team, waiter, _arrivals++);
             }
 
             _waiting++;
@@ -169,21 +167,9 @@ internal sealed class FairShareLimiter : IDisposable
             }
         }
 
-        while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is { } turn)
+        while (_tokens >= 1 && _urgent.Count == 0 && _callers.TryDequeue(out var waiter, out _, out _))
         {
-            var queue = _queues[turn.Value];
-            _turns.RemoveFirst();
-            var waiter = queue.Dequeue();
             _waiting--;
-            if (queue.Count > 0)
-            {
-                _turns.AddLast(turn.Value);
-            }
-            else
-            {
-                _queues.Remove(turn.Value);
-            }
-
             // A waiter that timed out or left already holds false; it costs no token.
             if (waiter.TrySetResult(true))
             {
@@ -191,10 +177,9 @@ internal sealed class FairShareLimiter : IDisposable
             }
         }
 
-        while (_tokens >= 1 && _urgent.Count == 0 && _turns.First is null && _background.TryDequeue(out var behind))
+        while (_tokens >= 1 && _urgent.Count == 0 && _callers.Count == 0 && _background.TryDequeue(out var behind, out _, out _))
         {
             _waiting--;
-            _waitingBehind--;
             if (behind.TrySetResult(true))
             {
                 Admit();

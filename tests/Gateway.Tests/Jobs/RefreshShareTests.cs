@@ -17,8 +17,7 @@ namespace Gateway.Tests.Jobs;
 public sealed class RefreshShareTests
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private readonly List<string> _started = [];
-    private readonly Dictionary<string, TaskCompletionSource> _running = [];
+    private readonly HeldRefreshes _refreshes = new();
 
     [Fact]
     public async Task AnotherReplicasJob_IsRankedASecondLater_ThenIsRefreshedHere()
@@ -36,58 +35,25 @@ public sealed class RefreshShareTests
         // Two own refreshes start at once; the first ends.
         Enqueue(queue, own[0], t.AddSeconds(-10));
         Enqueue(queue, own[1], t.AddSeconds(-9));
-        await Eventually.Until(() => Started().Count == 2, because: "two refreshes run at once");
-        Finish(own[0]);
+        await Eventually.Until(() => _refreshes.Started.Count == 2, because: "two refreshes run at once");
+        _refreshes.Finish(own[0]);
 
         // An answer 30 s old takes the free slot: the period is 30 s, so the lag is its full second. Their job's
         // answer, 20 s old, ranks as 19 s old: behind an own answer 19.5 s old, ahead of one 18.5 s old.
         Enqueue(queue, own[2], t.AddSeconds(-30));
-        await Eventually.Until(() => Started().Count == 3, because: "the slot the first refresh freed is taken");
+        await Eventually.Until(() => _refreshes.Started.Count == 3, because: "the slot the first refresh freed is taken");
         Enqueue(queue, theirs, t.AddSeconds(-20));
         Enqueue(queue, own[4], t.AddSeconds(-18.5));
         Enqueue(queue, own[3], t.AddSeconds(-19.5));
         foreach (var (key, started) in new[] { (own[1], 4), (own[2], 5), (own[3], 6) })
         {
-            Finish(key);
-            await Eventually.Until(() => Started().Count == started, because: "a slot freed starts the next");
+            _refreshes.Finish(key);
+            await Eventually.Until(() => _refreshes.Started.Count == started, because: "a slot freed starts the next");
         }
 
-        Assert.Equal([own[0], own[1]], Started().Take(2).OrderBy(key => Array.IndexOf(own, key)));
-        Assert.Equal([own[2], own[3], theirs, own[4]], Started().Skip(2));
+        Assert.Equal([own[0], own[1]], _refreshes.Started.Take(2).OrderBy(key => Array.IndexOf(own, key)));
+        Assert.Equal([own[2], own[3], theirs, own[4]], _refreshes.Started.Skip(2));
     }
 
-    private IReadOnlyList<string> Started()
-    {
-        lock (_started)
-        {
-            return [.. _started];
-        }
-    }
-
-    private void Enqueue(RefreshQueue queue, string key, DateTimeOffset answeredAt)
-    {
-        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_started)
-        {
-            _running[key] = finished;
-        }
-
-        queue.Enqueue(key, answeredAt, () =>
-        {
-            lock (_started)
-            {
-                _started.Add(key);
-            }
-
-            return finished.Task;
-        });
-    }
-
-    private void Finish(string key)
-    {
-        lock (_started)
-        {
-            _running[key].SetResult();
-        }
-    }
+    private void Enqueue(RefreshQueue queue, string key, DateTimeOffset answeredAt) => _refreshes.Enqueue(queue, key, "team-a", answeredAt);
 }

@@ -6,7 +6,7 @@ namespace Gateway.Tests.Upstream;
 
 /// <summary>
 /// The upstream budget's limiter: a completion webhook's call goes before every queued one, a refresh after every
-/// caller's, a grant timer that fires late costs its lateness, so no second sees more than the rate however the
+/// caller's (the refreshes' teams in turn), a grant timer that fires late costs its lateness, so no second sees more than the rate however the
 /// timers run, and a token earned while a timer is being set is granted then, not a step late.
 /// </summary>
 public sealed class FairShareLimiterTests
@@ -57,6 +57,26 @@ public sealed class FairShareLimiterTests
         Assert.Equal([callers[0], callers[1], refreshes[0], refreshes[1]], order);
         Assert.All(order, static t => Assert.True(t.Result));
         Assert.Equal(5, limiter.Admissions);
+    }
+
+    [Fact]
+    public async Task BackgroundCalls_TakeTurnsBetweenTheirTeams_EachTeamsInTheOrderTheyCame()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(2, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var refreshes = new[] { "a", "a", "a", "b" }.Select(team => limiter.AcquireAsync(team, TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Background).AsTask()).ToArray();
+
+        // One a second: team B's one refresh goes second, not behind all of team A's.
+        var order = new List<Task<bool>>();
+        for (var second = 1; second <= refreshes.Length; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.Until(() => refreshes.Count(static t => t.IsCompleted) == second, because: "one refresh is admitted each second");
+            order.Add(refreshes.Single(t => t.IsCompleted && !order.Contains(t)));
+        }
+
+        Assert.Equal([refreshes[0], refreshes[3], refreshes[1], refreshes[2]], order);
     }
 
     [Fact]
