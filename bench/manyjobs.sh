@@ -27,6 +27,8 @@ cd "$(dirname "$0")/.."
 JOB_COUNTS="${JOB_COUNTS:-200 2000 20000}"; RATE="${RATE:-10000}"; DURATION="${DURATION:-20}"; CONNECTIONS="${CONNECTIONS:-100}"
 WINDOW="${WINDOW:-00:00:01}"; TRACK_EVERY="${TRACK_EVERY:-20}"; PRELOAD="${PRELOAD:-}"; PROBE_MS="${PROBE_MS:-10}"
 KEY="bench-team-gateway-key-0001"
+QUIET_KEY="bench-quiet-gateway-key-0002"   # another team, polling a few running jobs of its own beside the load
+QUIET_JOBS=10
 SECRET="manyjobs-bench-webhook-secret"
 BUDGET=150
 
@@ -65,7 +67,7 @@ standin_pid=$!; pids+=("$standin_pid")
 gateway_pids=()
 for i in 0 1 2; do
   ( cd src/Gateway/bin/Release/net10.0 && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Jobs__UnownedJobs=Shared \
+      Upstream__BaseUrl="http://127.0.0.1:$standin_port" Upstream__ApiKey=stand-in-key Auth__ClientKeys__bench="$KEY" Auth__ClientKeys__quiet="$QUIET_KEY" Jobs__UnownedJobs=Shared \
       ConnectionStrings__Redis="127.0.0.1:$redis_port" Cache__InstanceName="manyjobs:" Jobs__PendingFreshness="$WINDOW" Webhooks__Secret="$SECRET" \
       dotnet Gateway.dll --urls "http://127.0.0.1:${gateway_ports[$i]}" ) >"$out/gateway-$i.log" 2>&1 &
   gateway_pids+=("$!"); pids+=("$!")
@@ -144,6 +146,21 @@ measure() {  # system jobs prefix
   upstream_requests >"$out/$name-upstream-after.txt"; gateway_metrics >"$out/$name-metrics-after.txt"
 }
 
+# Another team's few running jobs, each polled once a second (the gateways in turn) from the pre-load to the end of the
+# measured load, every answer's Age noted: refreshes take turns between teams, so theirs should stay a few seconds
+# old however many jobs the loaded team polls.
+quiet_probe() {  # prefix file
+  local prefix="$1" file="$2" n=0 i
+  while true; do
+    for ((i = 0; i < QUIET_JOBS; i++)); do
+      curl -s -o /dev/null -H "Authorization: Bearer $QUIET_KEY" -w "$(date +%s.%N) %{http_code} %header{age}\n" \
+        "$(target_url gateway $((n % 3)))/job/${prefix}quiet-$i" || true
+      n=$((n + 1))
+    done
+    sleep 1
+  done >"$file" 2>/dev/null
+}
+
 # One row of the main table, and for a running-job load one of the completion table.
 terminal_rate=""
 row() {  # system jobs prefix label tracked
@@ -176,6 +193,17 @@ def quantile(q, buckets):  # as Prometheus's histogram_quantile: linear within t
         lower, below = upper, n
     return lower
 
+quiet_cell = "–"
+try:
+    start = float(open(f"{out}/{name}-measured-from.txt").read())
+    polls = [line.split() for line in open(f"{out}/{name}-quiet.txt") if line.strip()]
+    polls = [p for p in polls if start <= float(p[0]) <= start + duration]
+    ages = sorted(int(p[2]) if len(p) > 2 and p[2].isdigit() else 0 for p in polls if p[1] == "200")
+    failed = sum(p[1] != "200" for p in polls)
+    if polls:
+        quiet_cell = (f"{ages[(len(ages) - 1) // 2]} / {ages[-1]} s ({len(polls)}" if ages else "none 200 (") + (f", {failed} not 200)" if failed else ")")
+except FileNotFoundError:
+    pass
 first_cell = "–"
 try:
     firsts = [line.split() for line in open(f"{out}/{name}-first-reads.txt") if line.strip()]
@@ -222,7 +250,7 @@ bound = f"{polled / budget + 1:.1f} s" if system != "nginx" and tracked else "�
 print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
       + (f"{max_age} s" if max_age >= 0 else "–") + f" | {bound} | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
       + stale_cell + " | " + (f"{peak_in_flight:,} / {peak_waiting:,}" if system != "nginx" else "n/a") + " | "
-      + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | " + first_cell + " | "
+      + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | " + first_cell + " | " + quiet_cell + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
 with open(f"{out}/{name}-rate.txt", "w") as f:
     f.write(f"{rate}\n")
@@ -288,7 +316,7 @@ terminal_load() {  # system jobs prefix label
 # the first reads start a little after the pre-load); the polls go on after it until each was seen Completed, since
 # one completing in its last second may take a whole refresh period to be seen.
 running_load() {  # system jobs label
-  local system="$1" jobs="$2" label="$3" prefix="pending-many-$RANDOM-" tracked plain hooked every preload deadline targets
+  local system="$1" jobs="$2" label="$3" prefix="pending-many-$RANDOM-" tracked plain hooked every preload deadline targets quiet_pid
   local name="$1-$prefix" hook_to=()
   tracked=$((jobs / TRACK_EVERY)); [ "$tracked" -ge 20 ] || tracked=20
   every=$(python3 -c "print($jobs * 1000 / $RATE)")
@@ -312,8 +340,10 @@ running_load() {  # system jobs label
     --complete-after $((preload + 1)) --spread $((DURATION > 2 ? DURATION - 1 : 1)) --deadline "$deadline" --hook-port "$hook_port" "${hook_to[@]}" \
     --out "$out/$name-completion.json" >"$out/$name-completion.log" 2>&1 &
   tracker_pid=$!
+  [ "$system" != gateway ] || { quiet_probe "$prefix" "$out/$name-quiet.txt" & quiet_pid=$!; pids+=("$quiet_pid"); }
   if [ "$preload" -gt 0 ]; then start_wrk "$system" "$jobs" "$prefix" "$preload" "$out/$name-preload"; wait_wrk; fi
   measure "$system" "$jobs" "$prefix"
+  [ "$system" != gateway ] || { stop "$quiet_pid"; unset 'pids[-1]'; }
   ! kill -0 "$tracker_pid" 2>/dev/null || start_wrk "$system" "$jobs" "$prefix" "$deadline" "$out/$name-after"
   if ! wait "$tracker_pid"; then
     tracker_pid=""; echo "the completion tracker of \"$label\" failed:" >&2; tail -n 20 "$out/$name-completion.log" >&2; exit 1
@@ -336,9 +366,11 @@ running_load() {  # system jobs label
   echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight / queued: the most"
   echo "\`gateway_stale_refreshes_in_flight\` and \`gateway_refreshes_waiting\` summed over the gateways in any once-a-second sample."
   echo "First read of a new job: a job nobody had read, read once a second during the load (gateways in turn), p50 / max."
+  echo "Another team's $QUIET_JOBS jobs: running jobs of a second team (its own key), each polled once a second from the pre-load"
+  echo "on (gateways in turn); the \`Age\` of its answers during the load, p50 / max (polls)."
   echo
-  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | first read of a new job | answers (status:how) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | first read of a new job | another team's $QUIET_JOBS jobs: age | answers (status:how) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/report.md"
 
 thousands() { python3 -c "print(f'{$1:,}')"; }
