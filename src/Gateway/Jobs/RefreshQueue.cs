@@ -14,7 +14,7 @@ namespace Gateway.Jobs;
 /// turn, never holding more reads in the budget's queue than it can answer within <c>Upstream:BudgetWait</c>, and no
 /// job waits behind its team's younger ones. A job nobody reads or waits on is never queued.
 /// The replicas share the refreshes out by job (<see cref="ReplicaRing"/>): a job another replica owns is ranked as if
-/// its answer were a second younger (at most this replica's refresh period), so its owner, which comes to it at the same
+/// its answer were a second younger (at most its team's refresh period here), so its owner, which comes to it at the same
 /// age, has claimed its refresh (or read it) by the time this replica does, and this replica only drops it. Should
 /// the owner not read it (it died, or the job is polled only here, over one keep-alive connection), this replica reads
 /// it that second late.

@@ -6,14 +6,15 @@ namespace Gateway.Upstream;
 /// most one round. Calls nobody waits on (refreshes behind answers already given) wait behind every caller, and take
 /// turns in the same way between the teams they are charged to; a completion webhook's read goes ahead of them all
 /// (<see cref="TeamTurns{T, TPriority}"/>, <see cref="BudgetLane"/>). The bucket holds one token and refills at
-/// <c>rate - 1</c> per second, so any one-second window sees at most <c>rate</c> admissions. It keeps nothing of the time a late grant timer was late by, and that loss is
-/// deliberate: a timer's callback and an admitted call's send wait on the same busy thread pool, so the seconds in
-/// which timers run late are those in which sends bunch on their way to the upstream. Two ways of keeping the lost
-/// time were tried and dropped: a token carried beyond the bucket (with a count of the last second as the ceiling),
-/// and a bucket of about 20 ms of the rate refilling at the rest. The second spent 143 and 125 job reads/s of 150 at
-/// 2,000 and 20,000 running jobs against 137 and 119 (bench/manyjobs.sh), but the upstream then counted more calls in
-/// a sliding second than the rate (31 of 30) in one budget test run of three on an idle machine, and in every run on a
-/// loaded one; this bucket stayed within the rate in all of them.
+/// <c>rate - 1</c> per second, so any one-second window sees at most <c>rate</c> admissions. It keeps nothing of the
+/// time a late grant timer was late by, and that loss is deliberate: a timer's callback and an admitted call's send
+/// wait on the same busy thread pool, so the seconds in which timers run late are those in which sends bunch on their
+/// way to the upstream. Two ways of keeping the lost time were tried and dropped: a token carried beyond the bucket
+/// (with a count of the last second as the ceiling), and a bucket of about 20 ms of the rate refilling at the rest.
+/// The second spent 143 and 125 job reads/s of 150 at 2,000 and 20,000 running jobs against 137 and 119
+/// (bench/manyjobs.sh), but the upstream then counted more calls in a sliding second than the rate (31 of 30) in one
+/// budget test run of three on an idle machine, and in every run on a loaded one; this bucket stayed within the rate
+/// in all of them.
 /// </summary>
 /// <remarks>
 /// System.Threading.RateLimiting offers partitioned limiters with fixed per-partition rates, which either waste the
