@@ -136,11 +136,11 @@ internal sealed class JobMisses(
         return JobRead.FromRunning(answer, running.FreshUntil(answer), CacheOutcome.Stale, cache.IsAvailable);
     }
 
-    // Claims the job's refresh for the deployment, waits for a budget slot behind every caller's, then joins or starts
-    // the plain flight without making anyone wait for it: its answer is shared (or stored) for the next reads, and its
-    // notice tells the other replicas. The claim (JobLeases.Refresh) is what another replica's refresh of the job gives
-    // way to; the fetch lease is taken only once the slot is granted, so a plain read elsewhere that waits on it waits
-    // for one upstream read, never for this replica's budget queue.
+    // Claims the job's refresh for the deployment, waits for a budget slot in its team's turn (after the team's
+    // callers), then joins or starts the plain flight without making anyone wait for it: its answer is shared (or
+    // stored) for the next reads, and its notice tells the other replicas. The claim (JobLeases.Refresh) is what another
+    // replica's refresh of the job gives way to; the fetch lease is taken only once the slot is granted, so a plain read
+    // elsewhere that waits on it waits for one upstream read, never for this replica's budget queue.
     private async Task RefreshAsync(string jobId, string key, string team, DateTimeOffset servedAt)
     {
         try

@@ -54,9 +54,11 @@ internal sealed class RefreshQueue
     /// How many refreshes run at once: a second and a half of this replica's share of the budget. A refresh spends part
     /// of its time on Redis and thread-pool turns besides its budget wait, so with fewer in flight the budget's queue
     /// runs dry under load (with a quarter of the deployment's rate on each of three replicas, 0.75 s of a share, 20,000
-    /// jobs spent 128 reads/s of 150; bench/manyjobs.sh). Refreshes wait behind every caller's read
-    /// (<see cref="BudgetLane.Background"/>), so more of them never delays a job with no answer, and sized by the share
-    /// none waits near <c>Upstream:BudgetWait</c> however many replicas there are.
+    /// jobs spent 128 reads/s of 150; bench/manyjobs.sh). Refreshes wait behind their team's callers, and another
+    /// team's by a turn at most (<see cref="BudgetLane.Background"/>), so more of them never delays a job with no
+    /// answer by more than that, and sized by the share none waits near <c>Upstream:BudgetWait</c> however many
+    /// replicas there are. A team whose own reads overrun its share can hold these slots with its long-poll watchers'
+    /// polls, each for <c>Upstream:BudgetWait</c> at most; a slot freed goes to the next team in turn.
     /// </summary>
     private int Concurrency => Math.Clamp(_budget.JobPollsPerSecond * 3 / 2, 2, 512);
 

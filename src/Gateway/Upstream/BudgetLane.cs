@@ -10,9 +10,9 @@ internal enum BudgetLane
     Urgent,
 
     /// <summary>
-    /// After every caller, the teams in turn, each team's first come first served: a refresh behind an answer already
-    /// given, which nobody waits on. A team's order is the refresh queue's; a job with no answer anywhere is never read
-    /// after it, and a team with a few jobs is not read after another's thousands.
+    /// In its team's turn after the team's callers, first come first served: a refresh behind an answer already given,
+    /// which nobody waits on. A team's order is the refresh queue's; a team's job with no answer anywhere is never read
+    /// after it, and one team's refreshes are not held up by another team's thousands of refreshes or reads.
     /// </summary>
     Background,
 }

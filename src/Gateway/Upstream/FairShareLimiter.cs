@@ -3,8 +3,9 @@ namespace Gateway.Upstream;
 /// <summary>
 /// Admits calls at a fixed rate and, when callers must wait, serves the teams that wait in turn: one admission per
 /// team per round. A team flooding the gateway therefore only lengthens its own queue; a quiet team's call waits at
-/// most one round. Calls nobody waits on (refreshes behind answers already given) wait behind every caller, and take
-/// turns in the same way between the teams they are charged to; a completion webhook's read goes ahead of them all
+/// most one round. Calls nobody waits on (refreshes behind answers already given) take the turns of the teams they are
+/// charged to, after each team's callers: a team's first read of a job is not held up by its own refreshes, and no
+/// team's flood of reads holds up another's refreshes. A completion webhook's read goes ahead of them all
 /// (<see cref="TeamTurns{T, TPriority}"/>, <see cref="BudgetLane"/>). The bucket holds one token and refills at
 /// <c>rate - 1</c> per second, so any one-second window sees at most <c>rate</c> admissions. It keeps nothing of the
 /// time a late grant timer was late by, and that loss is deliberate: a timer's callback and an admitted call's send
@@ -26,12 +27,14 @@ internal sealed class FairShareLimiter : IDisposable
     private readonly TimeProvider _time;
     private double _refillPerSecond;
     private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
-    private readonly TeamTurns<TaskCompletionSource<bool>, long> _callers = new();
-    private readonly TeamTurns<TaskCompletionSource<bool>, long> _background = new();
+    // One round of the teams for callers and refreshes alike: in its turn a team's callers go before its refreshes
+    // (Behind), each first come first served.
+    private readonly TeamTurns<TaskCompletionSource<bool>, (bool Behind, long Arrival)> _turns = new();
     private readonly ITimer _timer;
     private double _tokens = 1;
     private long _refilledAt;
     private int _waiting;
+    private int _behind;
     private long _arrivals;
 
     public FairShareLimiter(int ratePerSecond, TimeProvider time)
@@ -45,17 +48,11 @@ internal sealed class FairShareLimiter : IDisposable
     /// <summary>Calls admitted since this limiter was made.</summary>
     public long Admissions { get; private set; }
 
-    /// <summary>How long a new caller would wait with the current queue (background calls wait behind it).</summary>
-    public TimeSpan EstimatedWait
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return TimeSpan.FromSeconds((_waiting - _background.Count + 1) / _refillPerSecond);
-            }
-        }
-    }
+    /// <summary>
+    /// How long a new caller would wait with the current queue. Background calls are not counted: a caller goes before
+    /// its own team's, and another team's take only that team's turns, a slot a round at most.
+    /// </summary>
+    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Volatile.Read(ref _waiting) - Volatile.Read(ref _behind) + 1) / _refillPerSecond);
 
     /// <summary>Whether a caller arriving now would be admitted at once (nobody queued, a token in the bucket).</summary>
     public bool HasSlotNow
@@ -91,7 +88,9 @@ internal sealed class FairShareLimiter : IDisposable
             }
             else
             {
-                (lane == BudgetLane.Background ? _background : _callers).Enqueue(team, waiter, _arrivals++);
+                var behind = lane == BudgetLane.Background;
+                _turns.Enqueue(team, waiter, (behind, _arrivals++));
+                _behind += behind ? 1 : 0;
             }
 
             _waiting++;
@@ -168,20 +167,12 @@ internal sealed class FairShareLimiter : IDisposable
             }
         }
 
-        while (_tokens >= 1 && _urgent.Count == 0 && _callers.TryDequeue(out var waiter, out _, out _))
+        while (_tokens >= 1 && _urgent.Count == 0 && _turns.TryDequeue(out var waiter, out var place, out _))
         {
             _waiting--;
+            _behind -= place.Behind ? 1 : 0;
             // A waiter that timed out or left already holds false; it costs no token.
             if (waiter.TrySetResult(true))
-            {
-                Admit();
-            }
-        }
-
-        while (_tokens >= 1 && _urgent.Count == 0 && _callers.Count == 0 && _background.TryDequeue(out var behind, out _, out _))
-        {
-            _waiting--;
-            if (behind.TrySetResult(true))
             {
                 Admit();
             }

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Gateway.Cluster;
 using Gateway.Jobs;
-using Gateway.Ownership;
 using Gateway.Tests.Infrastructure;
 using Gateway.Upstream;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,13 +67,9 @@ public sealed class RefreshTurnsTests : GatewayTest
     public async Task ATeamPollingOneRunningJob_HasItRefreshedEveryFewSeconds_WhileAnotherTeamsTwelveTakeTheirTurns()
     {
         using var teamB = Gateway.CreateClient(GatewayFactory.TeamBKey);
-        var ledger = Gateway.Services.GetRequiredService<OwnershipLedger>();
         var many = Enumerable.Range(1, 12).Select(static i => NewId($"pending-turns-a{i}-")).ToArray();
         var one = NewId("pending-turns-b-");
-        foreach (var (job, team) in many.Select(static job => (job, "team-a")).Append((one, "team-b")))
-        {
-            await ledger.RecordAsync(OwnedKind.Job, job, new Owner(team, "key", "parse_async", _clock.GetUtcNow()));
-        }
+        await OwnAsync(many.Select(static job => (job, "team-a")).Append((one, "team-b")));
 
         // Each job's first read takes the slot a second brings; team B's job is read last, so its answer is the youngest.
         foreach (var job in many)
@@ -115,4 +110,6 @@ public sealed class RefreshTurnsTests : GatewayTest
         Assert.InRange(oldestForB, TimeSpan.Zero, TimeSpan.FromSeconds(5));
         Assert.All(many, job => Assert.InRange(Upstream.Requests.CountForJob(job) - 1, 1, 2));
     }
+
+    private Task OwnAsync(IEnumerable<(string Job, string Team)> jobs) => Gateway.OwnJobsAsync(jobs, _clock.GetUtcNow());
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.Tests.Upstream;
 
 /// <summary>
-/// The upstream budget's limiter: a completion webhook's call goes before every queued one, a refresh after every
-/// caller's (the refreshes' teams in turn), a grant timer that fires late costs its lateness, so no second sees more than the rate however the
+/// The upstream budget's limiter: a completion webhook's call goes before every queued one, a refresh after its own
+/// team's callers but in its team's turn, a grant timer that fires late costs its lateness, so no second sees more than the rate however the
 /// timers run, and a token earned while a timer is being set is granted then, not a step late.
 /// </summary>
 public sealed class FairShareLimiterTests
@@ -33,7 +33,7 @@ public sealed class FairShareLimiterTests
     }
 
     [Fact]
-    public async Task ABackgroundCall_WaitsBehindEveryCaller_EvenThoseWhoCameAfterIt_AndAddsNothingToTheirEstimatedWait()
+    public async Task ABackgroundCall_WaitsBehindItsTeamsCallers_EvenThoseWhoCameAfterIt_AndAddsNothingToTheirEstimatedWait()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var limiter = new FairShareLimiter(2, clock);
@@ -77,6 +77,28 @@ public sealed class FairShareLimiterTests
         }
 
         Assert.Equal([refreshes[0], refreshes[3], refreshes[1], refreshes[2]], order);
+    }
+
+    [Fact]
+    public async Task AnotherTeamsFloodOfCallers_HoldsUpABackgroundCall_ByOneTurnAtMost()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(2, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var flood = Enumerable.Range(0, 4).Select(_ => limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None).AsTask()).ToArray();
+        var refresh = limiter.AcquireAsync("b", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Background).AsTask();
+
+        // One a second: team A's first caller, then team B's refresh in B's turn, then the rest of A's callers.
+        var order = new List<Task<bool>>();
+        var all = flood.Append(refresh).ToArray();
+        for (var second = 1; second <= all.Length; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.Until(() => all.Count(static t => t.IsCompleted) == second, because: "one call is admitted each second");
+            order.Add(all.Single(t => t.IsCompleted && !order.Contains(t)));
+        }
+
+        Assert.Equal([flood[0], refresh, flood[1], flood[2], flood[3]], order);
     }
 
     [Fact]
