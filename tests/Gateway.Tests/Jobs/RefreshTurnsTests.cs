@@ -112,7 +112,11 @@ public sealed class RefreshTurnsTests : GatewayTest
         Assert.InRange(reads, 4, 12);
         Assert.InRange(oldest, TimeSpan.Zero, TimeSpan.FromSeconds(6));
 
+        // Every waiter's wait and every read's budget wait runs out. Awaited only once all have ended: an await resuming
+        // on the thread that ends a request would run the host's disposal there, and the host would wait for that
+        // request to end.
         _clock.Advance(TimeSpan.FromMinutes(1));
+        await Eventually.Until(() => pending.TrueForAll(static request => request.IsCompleted), because: "every request of team A's is answered");
         foreach (var request in pending)
         {
             (await request).Dispose();
