@@ -79,9 +79,10 @@ public sealed class RefreshTurnsTests : GatewayTest
 
         // Oldest answer first across both teams would have read B's job once in thirteen seconds (behind all of A's), its
         // answers up to thirteen seconds old. In turns it is read every five seconds or so: its second of freshness, a
-        // wait for one of the three refreshes under way to end, then a turn for the budget.
-        Assert.InRange(reads, 4, 12);
-        Assert.InRange(oldest, TimeSpan.Zero, TimeSpan.FromSeconds(6));
+        // wait for one of the three refreshes under way to end, then a turn for the budget (a refresh that gets no slot
+        // within the budget wait gives up, and the job is queued again at its next stale read).
+        Assert.InRange(reads, 3, 12);
+        Assert.InRange(oldest, TimeSpan.Zero, TimeSpan.FromSeconds(8));
     }
 
     [Fact]
@@ -108,9 +109,11 @@ public sealed class RefreshTurnsTests : GatewayTest
         });
 
         // Were refreshes served only once no caller waited, team A's flood would have kept B's job from being read at
-        // all. In B's turns it is read every few seconds, its answers never more than a few seconds old.
-        Assert.InRange(reads, 4, 12);
-        Assert.InRange(oldest, TimeSpan.Zero, TimeSpan.FromSeconds(6));
+        // all. In B's turns it is read every few seconds, its answers never more than a few seconds old: A's watchers'
+        // polls may hold the refresh queue's three places for up to the budget wait each, then B's refresh starts in its
+        // turn and is admitted in its turn.
+        Assert.InRange(reads, 3, 12);
+        Assert.InRange(oldest, TimeSpan.Zero, TimeSpan.FromSeconds(10));
 
         // Every waiter's wait and every read's budget wait runs out. Awaited only once all have ended: an await resuming
         // on the thread that ends a request would run the host's disposal there, and the host would wait for that

@@ -63,20 +63,23 @@ public sealed class WatcherQueueTests : GatewayTest
             await Eventually.Until(() => Upstream.Requests.Count == reads + 1, because: $"second {second}'s slot goes to a watcher");
         }
 
+        // In turn: each job about three times, and between two polls of a job every other job's, give or take the
+        // reordering of the polls under way. Three polls run at once (RefreshQueue), started in turn, and reach the
+        // budget in whatever order their threads get there, so a poll may overtake the two started just before it.
         var polled = Upstream.Requests.All.Skip(start).Select(static r => r.Path["/job/".Length..]).ToList();
-        Assert.All(jobs, job => Assert.Equal(3, polled.Count(p => p == job)));
-
-        // Within any six consecutive polls every job appears once: in turn, none twice before another's turn.
-        for (var window = 0; window + jobs.Length <= polled.Count; window += jobs.Length)
+        Assert.All(jobs, job => Assert.InRange(polled.Count(p => p == job), 2, 4));
+        foreach (var job in jobs)
         {
-            Assert.Equal(jobs.Length, polled.Skip(window).Take(jobs.Length).Distinct().Count());
+            var at = polled.Select((p, i) => (p, i)).Where(x => x.p == job).Select(static x => x.i).ToList();
+            Assert.All(at.Zip(at.Skip(1)), pair => Assert.InRange(pair.Second - pair.First, jobs.Length - 2, jobs.Length + 2));
         }
 
-        // The job polled longest ago completes: its waiter hears of it within one turn (six seconds).
-        var next = polled[^jobs.Length];
+        // The job polled longest ago completes: its waiter hears of it within one turn (six seconds, and the two a poll
+        // may be overtaken by).
+        var next = jobs.MinBy(job => polled.LastIndexOf(job))!;
         var index = Array.IndexOf(jobs, next);
         Volatile.Write(ref done[index], true);
-        for (var second = 0; second < jobs.Length && !waits[index].IsCompleted; second++)
+        for (var second = 0; second < jobs.Length + 2 && !waits[index].IsCompleted; second++)
         {
             var reads = Upstream.Requests.Count;
             _clock.Advance(TimeSpan.FromSeconds(1));
@@ -93,8 +96,8 @@ public sealed class WatcherQueueTests : GatewayTest
             Volatile.Write(ref done[i], true);
         }
 
-        // Every other job completes too, and each waiter hears of it within a turn.
-        for (var second = 0; second < jobs.Length && !waits.TrueForAll(static w => w.IsCompleted); second++)
+        // Every other job completes too, and each waiter hears of it within a turn (and two).
+        for (var second = 0; second < jobs.Length + 2 && !waits.TrueForAll(static w => w.IsCompleted); second++)
         {
             var reads = Upstream.Requests.Count;
             _clock.Advance(TimeSpan.FromSeconds(1));
