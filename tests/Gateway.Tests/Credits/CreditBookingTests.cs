@@ -99,7 +99,8 @@ public sealed class CreditBookingTests
         await redis.StartAsync();
 
         await Eventually.Until(async () => Figures(await MonthAsync(reader)) == (4, 8, 10m));
-        Assert.Contains(booker.Logs.GetSnapshot(), static log => log.Id.Id == CreditsLog.BookingsRestoredId);
+        // Logged once the restore has written the figures, so a moment after they can be read.
+        await Eventually.Until(() => booker.Logs.GetSnapshot().Any(static log => log.Id.Id == CreditsLog.BookingsRestoredId), because: "the booker logs its restore");
         await Eventually.Until(async () => await reader.Services.GetRequiredService<OwnershipLedger>().FindAsync(OwnedKind.Job, kept[^1]) is not null);
 
         // The other replica reads them through Reducto again (the cached answers went with Redis): nothing is added.
