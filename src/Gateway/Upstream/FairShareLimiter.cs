@@ -48,6 +48,9 @@ internal sealed class FairShareLimiter : IDisposable
     /// <summary>Calls admitted since this limiter was made.</summary>
     public long Admissions { get; private set; }
 
+    /// <summary>Calls waiting for a slot now, in every lane.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
     /// <summary>
     /// How long a new caller would wait with the current queue. Background calls are not counted: a caller goes before
     /// its own team's, and another team's take only that team's turns, a slot a round at most.

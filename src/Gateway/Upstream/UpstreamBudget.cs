@@ -41,6 +41,9 @@ internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProv
         await _jobPolls.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, lane) &&
         await _requests.AcquireAsync(team, options.Value.BudgetWait, cancellationToken, lane);
 
+    /// <summary>Job polls waiting for a slot now (callers, webhook reads and refreshes).</summary>
+    public int JobPollsWaiting => _jobPolls.Waiting;
+
     /// <summary>Whether a job poll asked for now would be admitted without waiting.</summary>
     public bool JobPollSlotFree => _jobPolls.HasSlotNow && _requests.HasSlotNow;
 

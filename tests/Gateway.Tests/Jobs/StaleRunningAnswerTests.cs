@@ -114,14 +114,11 @@ public sealed class StaleRunningAnswerTests(RedisServer redis) : GatewayTest
         var fetch = keys.Lease(global::Gateway.Cluster.JobLeases.Fetch, job).ToString();
         await Eventually.Until(async () => await redis.SendAsync("EXISTS", claim) == ":1", because: "the refresh claims the job");
 
-        // Were it taken before the slot, the fetch lease would follow the claim by a round trip or two: watched for a
-        // second, ample on this clock.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
-        while (DateTime.UtcNow < until)
-        {
-            Assert.True(await redis.SendAsync("EXISTS", fetch) == ":0", "the fetch lease was taken while the refresh waited for its slot");
-            await Task.Delay(20, Cancel);
-        }
+        // Were it taken before the slot, the fetch lease would be held by the time the refresh queues for the budget
+        // (nothing else waits for a slot here): looked for once the refresh is in that queue.
+        var budget = Gateway.Services.GetRequiredService<global::Gateway.Upstream.UpstreamBudget>();
+        await Eventually.Until(() => budget.JobPollsWaiting == 1, because: "the refresh waits for its budget slot");
+        Assert.True(await redis.SendAsync("EXISTS", fetch) == ":0", "the fetch lease was taken before the refresh waited for its slot");
 
         Assert.Equal(1, Upstream.Requests.CountForJob(job));
 
