@@ -7,10 +7,12 @@ namespace Gateway.Upstream;
 /// The gateway spends them itself, below those limits and fairly between teams, so callers get a 429 with a useful
 /// retry hint from the gateway instead of drawing a vendor 429 that would throttle everyone. Cache hits spend nothing.
 /// </summary>
-internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProvider time) : IDisposable
+/// <param name="reserveForWebhooks">Keep a slot a replica for completion webhooks' reads (<see cref="FairShareLimiter"/>):
+/// true when the webhook endpoint is on.</param>
+internal sealed class UpstreamBudget(IOptions<UpstreamOptions> options, TimeProvider time, bool reserveForWebhooks = false) : IDisposable
 {
-    private readonly FairShareLimiter _jobPolls = new(options.Value.JobPollsPerSecond, time);
-    private readonly FairShareLimiter _requests = new(options.Value.RequestsPerSecond, time);
+    private readonly FairShareLimiter _jobPolls = new(options.Value.JobPollsPerSecond, time, reserveForWebhooks);
+    private readonly FairShareLimiter _requests = new(options.Value.RequestsPerSecond, time, reserveForWebhooks);
     private int _replicas = 1;
 
     /// <summary>How many replicas spend the configured rates together; this one gets an equal share.</summary>

@@ -50,7 +50,10 @@ internal static class UpstreamExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddUpstreamResilience();
         services.AddSingleton<UpstreamCircuit>();
-        services.AddSingleton<UpstreamBudget>();
+        // Completion webhooks' reads get a reserved slot only where the endpoint is on; elsewhere it would sit idle.
+        services.AddSingleton(static provider => new UpstreamBudget(
+            provider.GetRequiredService<IOptions<UpstreamOptions>>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<Webhooks.WebhookOptions>>().Value.Enabled));
         return services;
     }
 }

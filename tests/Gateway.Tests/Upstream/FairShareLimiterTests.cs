@@ -154,4 +154,92 @@ public sealed class FairShareLimiterTests
         await Eventually.Until(() => waiters.Count(static w => w.IsCompleted) == admissions[^1], because: "each admission lets one caller go");
         Assert.All(waiters.Where(static w => w.IsCompleted), static w => Assert.True(w.Result));
     }
+
+    [Fact]
+    public async Task WithAReserve_AnUrgentCallGoesAtOnce_ThoughOthersWait_AndTheOthersNeverTakeTheReserve()
+    {
+        // Twenty a second: a bucket of two, the second token for urgent calls only, refilled at 18 a second.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(20, clock, reserveForUrgent: true);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.False(limiter.HasSlotNow);
+        var queued = Enumerable.Range(0, 3).Select(_ => limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Background).AsTask()).ToArray();
+        Assert.All(queued, static t => Assert.False(t.IsCompleted));
+
+        // Not a tick of the clock: the reserve is there, and only the urgent call may take it.
+        var urgent = limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Urgent);
+        Assert.Equal(2, limiter.Admissions);
+        Assert.True(await urgent);
+
+        // The reserve is earned back before the others go on: two tokens' time (1/18 s each), then one each.
+        clock.Advance(TimeSpan.FromSeconds(1.5 / 18));
+        Assert.All(queued, static t => Assert.False(t.IsCompleted));
+        clock.Advance(TimeSpan.FromSeconds(1.0 / 18));
+        await Eventually.Until(() => queued[0].IsCompleted, because: "a token beyond the reserve admits the first waiter");
+        Assert.False(queued[1].IsCompleted);
+        Assert.False(limiter.HasSlotNow);
+    }
+
+    [Fact]
+    public async Task WithoutAReserve_AnUrgentCallWaitsForTheNextToken()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var limiter = new FairShareLimiter(20, clock);
+        Assert.True(await limiter.AcquireAsync("a", TimeSpan.FromMinutes(1), CancellationToken.None));
+        var urgent = limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Urgent).AsTask();
+        Assert.False(urgent.IsCompleted);
+
+        // The next token is 1/19 s (about 53 ms) away.
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.False(urgent.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.True(await urgent.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData(10, 0.0)]
+    [InlineData(150, 0.0)]
+    [InlineData(50, 0.5)]
+    [InlineData(150, 0.5)]
+    public async Task WithAReserve_UrgentCallsAmongAFlood_NoSecondSeesMoreThanTheRate_AndTheFirstGoesAtOnce(int rate, double lateTokens)
+    {
+        // Timers on time or late, a bucket full after an idle spell, four seconds' rate of others waiting, and two urgent
+        // calls at once every 400 ms from the start (the reserve is earned back within 250 ms at ten a second): the first
+        // finds the reserve; the second may find the other token too, while a late timer holds it for the others.
+        var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new LateTimers(fake, TimeSpan.FromSeconds(lateTokens / rate));
+        using var limiter = new FairShareLimiter(rate, clock, reserveForUrgent: true);
+        fake.Advance(TimeSpan.FromSeconds(5));
+        var waiters = Enumerable.Range(0, rate * 4).Select(i => limiter.AcquireAsync("team-" + (i % 3), TimeSpan.FromMinutes(1), CancellationToken.None, i % 2 == 0 ? BudgetLane.Caller : BudgetLane.Background).AsTask()).ToArray();
+
+        var step = TimeSpan.FromMilliseconds(1);
+        var admissions = new List<long> { limiter.Admissions };
+        var urgent = new List<(Task<bool> First, Task<bool> Second)>();
+        for (var elapsed = step; elapsed <= TimeSpan.FromSeconds(3); elapsed += step)
+        {
+            fake.Advance(step);
+            if (elapsed.TotalMilliseconds % 400 == 1)
+            {
+                urgent.Add((
+                    limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Urgent).AsTask(),
+                    limiter.AcquireAsync("reducto-webhook", TimeSpan.FromMinutes(1), CancellationToken.None, BudgetLane.Urgent).AsTask()));
+                Assert.True(urgent[^1].First.IsCompleted, "the first finds the reserve and goes at once");
+            }
+
+            admissions.Add(limiter.Admissions);
+        }
+
+        var perWindow = 999;
+        var busiest = Enumerable.Range(0, admissions.Count - perWindow).Max(i => admissions[i + perWindow] - (i == 0 ? 0 : admissions[i - 1]));
+        Assert.InRange(busiest, 1, rate);
+        if (lateTokens == 0)
+        {
+            // Demand never let up: at most the bucket's two tokens plus three seconds at rate - 2 (a read a second less than
+            // without the reserve), and a little less where the clock's millisecond steps make a timer late.
+            Assert.InRange(admissions[^1], (long)(0.9 * 3 * (rate - 2)), 3 * (rate - 2) + 2);
+        }
+
+        await Eventually.Until(() => urgent.All(static u => u.Second.IsCompleted), because: "every urgent call is admitted before the others");
+        Assert.All(urgent, static u => Assert.True(u.First.Result && u.Second.Result));
+    }
 }
