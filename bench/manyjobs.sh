@@ -144,6 +144,7 @@ measure() {  # system jobs prefix
   [ -z "$prober" ] || wait "$prober"
   stop "$sampler"; unset 'pids[-1]'
   upstream_requests >"$out/$name-upstream-after.txt"; gateway_metrics >"$out/$name-metrics-after.txt"
+  date +%s.%N >"$out/$name-measured-to.txt"
 }
 
 # Another team's few running jobs, each polled once a second (the gateways in turn) from the pre-load to the end of the
@@ -170,6 +171,14 @@ import json, math, re, sys
 name, label, duration, out, system = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 budget, terminal, jobs, tracked, offered = int(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
 before, after = (int(open(f"{out}/{name}-upstream-{when}.txt").read()) for when in ("before", "after"))
+
+def by_team(when):  # the three gateways' upstream reads summed, by the team they were charged to
+    reads = {}
+    for line in open(f"{out}/{name}-metrics-{when}.txt"):
+        if line.startswith("gateway_upstream_requests_total"):
+            team = re.search(r'team="([^"]+)"', line).group(1)
+            reads[team] = reads.get(team, 0) + float(line.split()[-1])
+    return reads
 
 def metrics(when):  # the three gateways' stale counters summed: answers, and age buckets by upper bound
     answers, buckets = 0, {}
@@ -247,8 +256,24 @@ share = f"{rate / terminal:.0%}" if terminal else "="
 # state allows. Only the gateways have a budget; the tracked jobs are polled running jobs too until they complete.
 polled = jobs + tracked
 bound = f"{polled / budget + 1:.1f} s" if system != "nginx" and tracked else "–"
+# What the budget went to during the load, by team: the loaded team (its refreshes, and one first read a second), the
+# other team, and the completion webhooks' reads. And the bound the loaded team's own reads allow: its jobs polled ÷ its
+# reads a second from the pre-load's start (over a refresh period before the load) to the load's end, plus the window.
+split_cell, own_bound = "–", "–"
+if system != "nginx" and tracked:
+    b, a = by_team("before"), by_team("after")
+    load = {t: (a[t] - b.get(t, 0)) / duration for t in a}
+    split_cell = " / ".join(f"{load.get(t, 0):.0f}" for t in ("bench", "quiet", "reducto-webhook"))
+    try:
+        p = by_team("preload")
+        span = float(open(f"{out}/{name}-measured-to.txt").read()) - float(open(f"{out}/{name}-preload-from.txt").read())
+        firsts = sum(1 for line in open(f"{out}/{name}-first-reads.txt") if line.strip())
+        own = (a.get("bench", 0) - p.get("bench", 0) - firsts) / span
+        own_bound = f"{polled / own + 1:.1f} s ({own:.0f}/s)"
+    except (FileNotFoundError, ZeroDivisionError):
+        pass
 print(f"| {label} | {rate:,.0f} | {share} | {throttled:,} | {upstream:,.1f} ({upstream / budget:.1f}×), {max(steps) if steps else 0} | "
-      + (f"{max_age} s" if max_age >= 0 else "–") + f" | {bound} | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
+      + (f"{max_age} s" if max_age >= 0 else "–") + f" | {bound} | {own_bound} | {split_cell} | " + (f"{overdue / 1000:.1f} s" if overdue >= 0 else "–") + " | "
       + stale_cell + " | " + (f"{peak_in_flight:,} / {peak_waiting:,}" if system != "nginx" else "n/a") + " | "
       + " / ".join(f"{int(r[2]) / 1000:.1f}" for r in rows) + " | " + first_cell + " | " + quiet_cell + " | "
       + ", ".join(f"{n:,}× {c}" for c, n in sorted(statuses.items())) + " |")
@@ -341,6 +366,7 @@ running_load() {  # system jobs label
     --out "$out/$name-completion.json" >"$out/$name-completion.log" 2>&1 &
   tracker_pid=$!
   [ "$system" != gateway ] || { quiet_probe "$prefix" "$out/$name-quiet.txt" & quiet_pid=$!; pids+=("$quiet_pid"); }
+  date +%s.%N >"$out/$name-preload-from.txt"; [ "$system" != gateway ] || gateway_metrics >"$out/$name-metrics-preload.txt"
   if [ "$preload" -gt 0 ]; then start_wrk "$system" "$jobs" "$prefix" "$preload" "$out/$name-preload"; wait_wrk; fi
   measure "$system" "$jobs" "$prefix"
   [ "$system" != gateway ] || { stop "$quiet_pid"; unset 'pids[-1]'; }
@@ -361,7 +387,10 @@ running_load() {  # system jobs label
   echo "Rows in the order run, gateway and nginx alternating. Running-job loads follow a pre-load of the same polls for one"
   echo "refresh period (not measured). Upstream reads: mean over the load (× the budget of $BUDGET/s), busiest second."
   echo "Oldest answer: the largest \`Age\` (gateway) or now − the stand-in's \`Date\` (nginx), whole seconds; bound: the"
-  echo "steady state's oldest, (jobs polled, tracked ones included) ÷ $BUDGET + 1 s; most overdue: the largest \`ttl=-<ms>\`"
+  echo "steady state's oldest, (jobs polled, tracked ones included) ÷ $BUDGET + 1 s, were every read a refresh; at the team's"
+  echo "reads: the same jobs ÷ the loaded team's own reads a second from the pre-load's start to the load's end (first reads"
+  echo "left out) + 1 s, the oldest its refreshes allow. Reads/s by whom, over the load: the loaded team, the other team, the"
+  echo "completion webhooks (\`gateway_upstream_requests_total\` by \`team\`). Most overdue: the largest \`ttl=-<ms>\`"
   echo "of a stale gateway answer. Stale answers: \`gateway_stale_answers_total\` over the load, with p50/p99 of"
   echo "\`gateway_stale_answer_age_seconds\` (interpolated within its buckets); refreshes in flight / queued: the most"
   echo "\`gateway_stale_refreshes_in_flight\` and \`gateway_refreshes_waiting\` summed over the gateways in any once-a-second sample."
@@ -369,8 +398,8 @@ running_load() {  # system jobs label
   echo "Another team's $QUIET_JOBS jobs: running jobs of a second team (its own key), each polled once a second from the pre-load"
   echo "on (gateways in turn); the \`Age\` of its answers during the load, p50 / max (polls)."
   echo
-  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | first read of a new job | another team's $QUIET_JOBS jobs: age | answers (status:how) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| load | polls/s answered | of terminal hits | 429s | upstream reads/s (× budget), busiest s | oldest answer | bound | bound at the team's reads (its reads/s) | reads/s: loaded team / other team / webhooks | most overdue | stale answers | refreshes in flight / queued (peak) | p90 ms per wrk | first read of a new job | another team's $QUIET_JOBS jobs: age | answers (status:how) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$out/report.md"
 
 thousands() { python3 -c "print(f'{$1:,}')"; }
