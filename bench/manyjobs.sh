@@ -3,7 +3,8 @@
 # polls/s in all, through 3 gateway processes sharing one redis-server, and through nginx proxy_cache serving stale
 # while it refreshes in the background (proxy_cache_valid 200 1s) in front of the same stand-in. A terminal-hit row of
 # each (2,000 done jobs) is the reference. Per row: polls answered, 429s, upstream reads per second against the
-# deployment's budget (150/s), the oldest answer served beside its steady-state bound, the stale answers served, and
+# deployment's budget (150/s) and by team, the oldest answer served beside its steady-state bound (and the bound at the
+# loaded team's own reads), the stale answers served, and
 # how late pollers saw jobs that completed during the load, with and without Reducto's webhook. See bench/README.md
 # ("Many running jobs").
 #
