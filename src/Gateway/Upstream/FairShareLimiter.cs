@@ -11,7 +11,7 @@ namespace Gateway.Upstream;
 /// calls (when completion webhooks are on) it holds two, the second for urgent calls only, and refills at
 /// <c>rate - 2</c>: the same ceiling, a read a second less for everyone else, and a webhook's read that finds the
 /// reserve there goes at once instead of waiting for the next token's grant timer, which a busy thread pool runs late
-/// (up to 90 ms at 20,000 running jobs in bench/manyjobs.sh). It keeps nothing of the
+/// (73 ms at p99 at 20,000 running jobs in bench/manyjobs.sh). It keeps nothing of the
 /// time a late grant timer was late by, and that loss is deliberate: a timer's callback and an admitted call's send
 /// wait on the same busy thread pool, so the seconds in which timers run late are those in which sends bunch on their
 /// way to the upstream. Two ways of keeping the lost time were tried and dropped: a token carried beyond the bucket
