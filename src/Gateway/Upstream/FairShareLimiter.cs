@@ -54,7 +54,7 @@ internal sealed class FairShareLimiter : IDisposable
         _time = time;
         _reserveForUrgent = reserveForUrgent;
         SetRefill(ratePerSecond);
-        _tokens = 1 + _reserve;
+        _tokens = Capacity;
         _refilledAt = time.GetTimestamp();
         _timer = time.CreateTimer(static state => ((FairShareLimiter)state!).Grant(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -79,7 +79,7 @@ internal sealed class FairShareLimiter : IDisposable
             lock (_lock)
             {
                 Refill();
-                return _waiting == 0 && _tokens >= 1 + _reserve;
+                return _waiting == 0 && _tokens >= NeededBy(urgent: false);
             }
         }
     }
@@ -92,15 +92,16 @@ internal sealed class FairShareLimiter : IDisposable
         lock (_lock)
         {
             Refill();
-            // An urgent call may take the reserve though others wait; the others need a token beyond it.
-            if (lane == BudgetLane.Urgent ? _urgent.Count == 0 && _tokens >= 1 : _waiting == 0 && _tokens >= 1 + _reserve)
+            // An urgent call may take the reserve though others wait.
+            var urgent = lane == BudgetLane.Urgent;
+            if ((urgent ? _urgent.Count : _waiting) == 0 && _tokens >= NeededBy(urgent))
             {
                 Admit();
                 return true;
             }
 
             waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (lane == BudgetLane.Urgent)
+            if (urgent)
             {
                 _urgent.Enqueue(waiter);
             }
@@ -136,15 +137,21 @@ internal sealed class FairShareLimiter : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    // The bucket's capacity (1 + reserve) plus a second's refill is the most any one-second window admits: the rate.
+    // Refilled at the rate less the bucket's capacity, so that no one-second window admits more than the rate.
     private void SetRefill(int ratePerSecond)
     {
         _reserve = _reserveForUrgent && ratePerSecond >= MinRateForReserve ? 1 : 0;
-        _refillPerSecond = Math.Max(ratePerSecond - 1 - _reserve, 0.5);
+        _refillPerSecond = Math.Max(ratePerSecond - Capacity, 0.5);
     }
 
-    // What the first waiter needs: an urgent one any token, the others one beyond the reserve.
-    private double Needed => _urgent.Count > 0 ? 1 : 1 + _reserve;
+    // One token, and the reserve.
+    private int Capacity => 1 + _reserve;
+
+    // The tokens a call needs in the bucket to be admitted: an urgent one any token, the others one beyond the reserve.
+    private int NeededBy(bool urgent) => urgent ? 1 : Capacity;
+
+    // What the first waiter needs.
+    private int Needed => NeededBy(urgent: _urgent.Count > 0);
 
     private void Grant()
     {
@@ -184,7 +191,7 @@ internal sealed class FairShareLimiter : IDisposable
 
     private void AdmitWaiters()
     {
-        while (_tokens >= 1 && _urgent.TryDequeue(out var first))
+        while (_tokens >= NeededBy(urgent: true) && _urgent.TryDequeue(out var first))
         {
             _waiting--;
             if (first.TrySetResult(true))
@@ -193,7 +200,7 @@ internal sealed class FairShareLimiter : IDisposable
             }
         }
 
-        while (_tokens >= 1 + _reserve && _urgent.Count == 0 && _turns.TryDequeue(out var waiter, out var place, out _))
+        while (_tokens >= NeededBy(urgent: false) && _urgent.Count == 0 && _turns.TryDequeue(out var waiter, out var place, out _))
         {
             _waiting--;
             _behind -= place.Behind ? 1 : 0;
@@ -208,7 +215,7 @@ internal sealed class FairShareLimiter : IDisposable
     private void Refill()
     {
         var now = _time.GetTimestamp();
-        _tokens = Math.Min(1 + _reserve, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
+        _tokens = Math.Min(Capacity, _tokens + _time.GetElapsedTime(_refilledAt, now).TotalSeconds * _refillPerSecond);
         // A token earned exactly when the grant timer was due must count as whole despite the sum's rounding.
         if (Math.Abs(_tokens - Math.Round(_tokens)) < 1e-9)
         {
