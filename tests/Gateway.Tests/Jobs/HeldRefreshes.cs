@@ -1,15 +1,30 @@
+using System.Diagnostics.Metrics;
+using Gateway.Cluster;
 using Gateway.Jobs;
+using Gateway.Upstream;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Jobs;
 
 /// <summary>
-/// Refreshes handed straight to a <see cref="RefreshQueue"/> that note when they start and run until the test finishes
-/// them: the order the queue starts them in, with the test deciding when a slot frees.
+/// A <see cref="RefreshQueue"/> on a budget of one job poll a second (two refreshes at a time, the fewest there are),
+/// and refreshes handed straight to it that note when they start and run until the test finishes them: the order the
+/// queue starts them in, with the test deciding when a slot frees.
 /// </summary>
-internal sealed class HeldRefreshes
+internal sealed class HeldRefreshes : IDisposable
 {
     private readonly List<string> _started = [];
     private readonly Dictionary<string, TaskCompletionSource> _running = [];
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly UpstreamBudget _budget;
+    private readonly RefreshQueue _queue;
+
+    public HeldRefreshes(ReplicaRing ring, TimeProvider clock)
+    {
+        _budget = new UpstreamBudget(Options.Create(new UpstreamOptions { JobPollsPerSecond = 1 }), clock);
+        _queue = new RefreshQueue(_budget, _services.GetRequiredService<IMeterFactory>(), ring, clock);
+    }
 
     public IReadOnlyList<string> Started
     {
@@ -22,7 +37,7 @@ internal sealed class HeldRefreshes
         }
     }
 
-    public void Enqueue(RefreshQueue queue, string key, string team, DateTimeOffset answeredAt)
+    public void Enqueue(string key, string team, DateTimeOffset answeredAt)
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_started)
@@ -30,7 +45,7 @@ internal sealed class HeldRefreshes
             _running[key] = finished;
         }
 
-        queue.Enqueue(key, team, answeredAt, () =>
+        _queue.Enqueue(key, team, answeredAt, () =>
         {
             lock (_started)
             {
@@ -47,5 +62,11 @@ internal sealed class HeldRefreshes
         {
             _running[key].SetResult();
         }
+    }
+
+    public void Dispose()
+    {
+        _budget.Dispose();
+        _services.Dispose();
     }
 }

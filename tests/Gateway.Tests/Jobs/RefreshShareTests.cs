@@ -1,10 +1,5 @@
-using System.Diagnostics.Metrics;
 using Gateway.Cluster;
-using Gateway.Jobs;
 using Gateway.Tests.Infrastructure;
-using Gateway.Upstream;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Jobs;
@@ -17,7 +12,6 @@ namespace Gateway.Tests.Jobs;
 public sealed class RefreshShareTests
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private readonly HeldRefreshes _refreshes = new();
 
     [Fact]
     public async Task AnotherReplicasJob_IsRankedASecondLater_ThenIsRefreshedHere()
@@ -26,34 +20,29 @@ public sealed class RefreshShareTests
         ring.Saw([ring.Me, new ReplicaRing(static () => true).Me]);
         var own = Enumerable.Range(0, 1000).Select(static i => $"gw:job:pending-{i}").Where(ring.Owns).Take(5).ToArray();
         var theirs = Enumerable.Range(0, 1000).Select(static i => $"gw:job:pending-{i}").First(key => !ring.Owns(key));
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        // One job poll a second: two refreshes at a time, the fewest there are.
-        using var budget = new UpstreamBudget(Options.Create(new UpstreamOptions { JobPollsPerSecond = 1 }), _clock);
-        var queue = new RefreshQueue(budget, services.GetRequiredService<IMeterFactory>(), ring, _clock);
+        using var refreshes = new HeldRefreshes(ring, _clock);
         var t = _clock.GetUtcNow();
 
         // Two own refreshes start at once; the first ends.
-        Enqueue(queue, own[0], t.AddSeconds(-10));
-        Enqueue(queue, own[1], t.AddSeconds(-9));
-        await Eventually.Until(() => _refreshes.Started.Count == 2, because: "two refreshes run at once");
-        _refreshes.Finish(own[0]);
+        refreshes.Enqueue(own[0], "team-a", t.AddSeconds(-10));
+        refreshes.Enqueue(own[1], "team-a", t.AddSeconds(-9));
+        await Eventually.Until(() => refreshes.Started.Count == 2, because: "two refreshes run at once");
+        refreshes.Finish(own[0]);
 
         // An answer 30 s old takes the free slot: the period is 30 s, so the lag is its full second. Their job's
         // answer, 20 s old, ranks as 19 s old: behind an own answer 19.5 s old, ahead of one 18.5 s old.
-        Enqueue(queue, own[2], t.AddSeconds(-30));
-        await Eventually.Until(() => _refreshes.Started.Count == 3, because: "the slot the first refresh freed is taken");
-        Enqueue(queue, theirs, t.AddSeconds(-20));
-        Enqueue(queue, own[4], t.AddSeconds(-18.5));
-        Enqueue(queue, own[3], t.AddSeconds(-19.5));
+        refreshes.Enqueue(own[2], "team-a", t.AddSeconds(-30));
+        await Eventually.Until(() => refreshes.Started.Count == 3, because: "the slot the first refresh freed is taken");
+        refreshes.Enqueue(theirs, "team-a", t.AddSeconds(-20));
+        refreshes.Enqueue(own[4], "team-a", t.AddSeconds(-18.5));
+        refreshes.Enqueue(own[3], "team-a", t.AddSeconds(-19.5));
         foreach (var (key, started) in new[] { (own[1], 4), (own[2], 5), (own[3], 6) })
         {
-            _refreshes.Finish(key);
-            await Eventually.Until(() => _refreshes.Started.Count == started, because: "a slot freed starts the next");
+            refreshes.Finish(key);
+            await Eventually.Until(() => refreshes.Started.Count == started, because: "a slot freed starts the next");
         }
 
-        Assert.Equal([own[0], own[1]], _refreshes.Started.Take(2).OrderBy(key => Array.IndexOf(own, key)));
-        Assert.Equal([own[2], own[3], theirs, own[4]], _refreshes.Started.Skip(2));
+        Assert.Equal([own[0], own[1]], refreshes.Started.Take(2).OrderBy(key => Array.IndexOf(own, key)));
+        Assert.Equal([own[2], own[3], theirs, own[4]], refreshes.Started.Skip(2));
     }
-
-    private void Enqueue(RefreshQueue queue, string key, DateTimeOffset answeredAt) => _refreshes.Enqueue(queue, key, "team-a", answeredAt);
 }

@@ -1,21 +1,15 @@
-using System.Diagnostics.Metrics;
-using Gateway.Cluster;
-using Gateway.Jobs;
 using Gateway.Tests.Infrastructure;
-using Gateway.Upstream;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Jobs;
 
 /// <summary>
-/// The refreshes behind stale answers take turns between the teams they are charged to, in the refresh queue and in the
-/// budget's queue, after their own team's callers: a team polling one running job has it refreshed within a round or
-/// two while another team's many wait their turns, instead of behind all of them because their answers are older; and
-/// a team that overruns its share with reads of its own (callers waiting on all its jobs, more new jobs a second than
-/// the budget reads) takes no turns from another team's refreshes. Driven by a fake clock, which the upstream budget
-/// refills on.
+/// The refreshes behind stale answers take turns between the teams they are charged to, in the refresh queue (on its
+/// own in <see cref="RefreshQueueTurnsTests"/>) and in the budget's queue, after their own team's callers: a team
+/// polling one running job has it refreshed within a round or two while another team's many wait their turns, instead
+/// of behind all of them because their answers are older; and a team that overruns its share with reads of its own
+/// (callers waiting on all its jobs, more new jobs a second than the budget reads) takes no turns from another team's
+/// refreshes. Driven by a fake clock, which the upstream budget refills on.
 /// </summary>
 public sealed class RefreshTurnsTests : GatewayTest
 {
@@ -32,38 +26,6 @@ public sealed class RefreshTurnsTests : GatewayTest
         ["Upstream:BudgetWait"] = "00:00:02",
         ["Upstream:Retries"] = "0",
     };
-
-    [Fact]
-    public async Task TheQueueStartsTheTeamsInTurn_EachTeamsOldestAnswerFirst()
-    {
-        var ring = new ReplicaRing(static () => true);
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        // One job poll a second: two refreshes at a time.
-        using var budget = new UpstreamBudget(Options.Create(new UpstreamOptions { JobPollsPerSecond = 1 }), _clock);
-        var queue = new RefreshQueue(budget, services.GetRequiredService<IMeterFactory>(), ring, _clock);
-        var refreshes = new HeldRefreshes();
-        var t = _clock.GetUtcNow();
-
-        // Team A's six answers are minutes old, team B's two a second or two: oldest first alone, B's would go last.
-        var a = Enumerable.Range(0, 6).Select(static i => $"gw:job:pending-a{i}").ToArray();
-        for (var i = 0; i < a.Length; i++)
-        {
-            refreshes.Enqueue(queue, a[i], "team-a", t.AddMinutes(-10).AddSeconds(i));
-        }
-
-        refreshes.Enqueue(queue, "gw:job:pending-b1", "team-b", t.AddSeconds(-1));
-        refreshes.Enqueue(queue, "gw:job:pending-b0", "team-b", t.AddSeconds(-2));
-        await Eventually.Until(() => refreshes.Started.Count == 2, because: "two refreshes run at once");
-        for (var started = 3; started <= 8; started++)
-        {
-            refreshes.Finish(refreshes.Started[started - 3]);
-            await Eventually.Until(() => refreshes.Started.Count == started, because: "a slot freed starts the next");
-        }
-
-        // The first two start at once, on threads of their own; after them, one at a time as slots free.
-        Assert.Equal([a[0], a[1]], refreshes.Started.Take(2).Order(StringComparer.Ordinal));
-        Assert.Equal([a[2], "gw:job:pending-b0", a[3], "gw:job:pending-b1", a[4], a[5]], refreshes.Started.Skip(2));
-    }
 
     [Fact]
     public async Task ATeamPollingOneRunningJob_HasItRefreshedEveryFewSeconds_WhileAnotherTeamsTwelveTakeTheirTurns()
